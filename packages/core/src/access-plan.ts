@@ -1,0 +1,94 @@
+import { permissionEntries } from './functional-permissions.js';
+import { operationSatisfies, type Operation } from './operation-model.js';
+import type { EntryDef, OwnerRef, PolicySnapshot } from './policy-model.js';
+import type { ResolvedSubject } from './subject-model.js';
+
+/** An entry's tier: priority first, then level (1 = owned by the subject's contact, 0 = any other owner). */
+export interface Tier {
+  readonly priority: number;
+  readonly level: 0 | 1;
+}
+
+/** An entry whose owner the subject holds and whose operation satisfies the request. */
+export interface PlannedEntry {
+  readonly entry: EntryDef;
+  readonly tier: Tier;
+  /** How the subject holds the owner, in words. */
+  readonly heldVia: string;
+}
+
+/**
+ * What a subject may do for one operation before looking at any contact: the candidate entries sorted by tier
+ * (highest first), and the two special cases. The in-memory decision and the SQL clause both start here.
+ */
+export interface AccessPlan {
+  readonly operation: Operation;
+  readonly subject: ResolvedSubject;
+  readonly administrator: boolean;
+  readonly seesDeleted: boolean;
+  readonly entries: readonly PlannedEntry[];
+}
+
+/**
+ * Compares tiers: positive when `a` is higher.
+ *
+ * @example
+ * ```ts
+ * compareTiers({ priority: 1, level: 0 }, { priority: 0, level: 1 }) > 0; // true
+ * ```
+ */
+export function compareTiers(a: Tier, b: Tier): number {
+  return a.priority !== b.priority ? a.priority - b.priority : a.level - b.level;
+}
+
+/** Whether two tiers are equal. */
+export function sameTier(a: Tier, b: Tier): boolean {
+  return a.priority === b.priority && a.level === b.level;
+}
+
+function ownerHeld(owner: OwnerRef, subject: ResolvedSubject): string | undefined {
+  switch (owner.type) {
+    case 'everyone':
+      return 'Everyone';
+    case 'authenticated':
+      return subject.hasUser ? 'Authenticated (the subject has a user)' : undefined;
+    case 'contact':
+      return owner.id === subject.contactId ? 'the subject’s own contact' : undefined;
+    case 'group':
+      return subject.groupIds.has(owner.id) ? `member of group ${owner.id}` : undefined;
+    case 'role':
+      return subject.roleIds.has(owner.id) ? `role ${owner.id} ${subject.via.get(`role:${owner.id}`) ?? ''}`.trim() : undefined;
+  }
+}
+
+/**
+ * Builds the plan for a subject and an operation from a policy snapshot: entries that are active, whose owner
+ * the subject holds and whose operation satisfies the request, plus the entries functional permissions stand
+ * for, sorted by tier.
+ *
+ * @example
+ * ```ts
+ * const plan = buildPlan(snapshot, subject, 'view');
+ * plan.entries[0]?.tier; // the highest tier
+ * ```
+ */
+export function buildPlan(snapshot: PolicySnapshot, subject: ResolvedSubject, operation: Operation): AccessPlan {
+  const planned: PlannedEntry[] = [];
+  const consider = (entry: EntryDef): void => {
+    if (!entry.active || !operationSatisfies(entry.operation, operation)) return;
+    const heldVia = ownerHeld(entry.owner, subject);
+    if (heldVia === undefined) return;
+    planned.push({ entry, tier: { priority: entry.priority, level: entry.owner.type === 'contact' ? 1 : 0 }, heldVia });
+  };
+  snapshot.entries.forEach(consider);
+  subject.extraEntries.forEach(consider);
+  permissionEntries(subject.permissions, operation, subject.contactId).forEach(consider);
+  planned.sort((a, b) => compareTiers(b.tier, a.tier));
+  return {
+    operation,
+    subject,
+    administrator: subject.isAdministrator,
+    seesDeleted: subject.permissions.has('access deleted contacts'),
+    entries: planned,
+  };
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * zod schema of an SQL identifier the engine will interpolate (a table or column name). Only letters, digits
+ * and underscores, starting with a letter or underscore: identifiers never come from user data.
+ *
+ * @example
+ * ```ts
+ * identifierSchema.parse('civicrm_contact'); // ok
+ * identifierSchema.parse('x; drop table y'); // throws
+ * ```
+ */
+export const identifierSchema = z.string().regex(IDENTIFIER, 'must be a plain SQL identifier');
+
+/** The value types a contact attribute may have. */
+export const ATTRIBUTE_TYPES = ['text', 'integer'] as const;
+/** A contact attribute's value type. */
+export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
+
+/**
+ * zod schema of one declared contact attribute (for example `country`): its type and, for a host table, the
+ * column that holds it.
+ *
+ * @example
+ * ```ts
+ * attributeSchema.parse({ type: 'text' }); // { type: 'text' }
+ * ```
+ */
+export const attributeSchema = z.object({
+  type: z.enum(ATTRIBUTE_TYPES),
+  column: identifierSchema.optional(),
+});
+
+const RESERVED_FIELDS_LIST = ['id', 'contact_type', 'domain_id', 'is_deleted', 'sort_name', 'contact_key'] as const;
+const RESERVED_FIELDS: ReadonlySet<string> = new Set(RESERVED_FIELDS_LIST);
+
+/**
+ * zod schema of the contact-table settings. Without `table` the engine uses its own reference table
+ * (`<prefix>contact`); with it, the engine reads the host's table through the given column names and refuses
+ * contact writes.
+ *
+ * @example
+ * ```ts
+ * contactsConfigSchema.parse({
+ *   table: 'crm_person',
+ *   columns: { id: 'person_id', domainId: null, contactType: 'kind', isDeleted: 'trashed', isDeletedType: 'boolean' },
+ *   attributes: { country: { type: 'text', column: 'country_code' } },
+ * });
+ * ```
+ */
+export const contactsConfigSchema = z
+  .object({
+    table: identifierSchema.optional(),
+    columns: z
+      .object({
+        id: identifierSchema.default('id'),
+        domainId: identifierSchema.nullable().default('domain_id'),
+        contactType: identifierSchema.nullable().default('contact_type'),
+        isDeleted: identifierSchema.nullable().default('is_deleted'),
+        isDeletedType: z.enum(['integer', 'boolean']).default('integer'),
+        sortName: identifierSchema.nullable().default('sort_name'),
+      })
+      .strict()
+      .default({
+        id: 'id',
+        domainId: 'domain_id',
+        contactType: 'contact_type',
+        isDeleted: 'is_deleted',
+        isDeletedType: 'integer',
+        sortName: 'sort_name',
+      }),
+    attributes: z
+      .record(identifierSchema, attributeSchema)
+      .default({})
+      .refine((attrs) => !Object.keys(attrs).some((k) => RESERVED_FIELDS.has(k)), {
+        message: `attribute names may not be one of: ${[...RESERVED_FIELDS_LIST].join(', ')}`,
+      }),
+  })
+  .strict();
+
+
+/**
+ * zod schema of the engine's configuration (everything except the database handle and callbacks).
+ *
+ * @example
+ * ```ts
+ * engineConfigSchema.parse({ tablePrefix: 'rg_', contacts: { attributes: { country: { type: 'text' } } } });
+ * ```
+ */
+export const engineConfigSchema = z
+  .object({
+    tablePrefix: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/, 'must be letters, digits or underscores')
+      .default('rg_'),
+    contacts: contactsConfigSchema.default({
+      columns: {
+        id: 'id',
+        domainId: 'domain_id',
+        contactType: 'contact_type',
+        isDeleted: 'is_deleted',
+        isDeletedType: 'integer',
+        sortName: 'sort_name',
+      },
+      attributes: {},
+    }),
+  })
+  .strict();
+
+/** The engine's configuration as written by a host. */
+export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+/** The engine's configuration after validation and defaults. */
+export type EngineConfig = z.output<typeof engineConfigSchema>;
+/** The contact-table settings after validation. */
+export type ContactsConfig = EngineConfig['contacts'];

@@ -1,0 +1,26 @@
+import type { DialectKind } from './dialect-kind.js';
+import type { Operation } from './operation-model.js';
+import type { PolicySnapshot } from './policy-model.js';
+import type { StoreContext } from './policy-store.js';
+import type { ResolvedSubject, SubjectInput } from './subject-model.js';
+
+/** A decision as reported to observers. */
+export interface DecisionRecord {
+  readonly domainId: number;
+  readonly subject: SubjectInput;
+  readonly operation: Operation;
+  readonly contactId: number;
+  readonly allowed: boolean;
+}
+
+/** What a subject session needs from the engine (kept narrow so sessions do not depend on the engine class). */
+export interface EngineInternals {
+  readonly dialect: DialectKind;
+  readonly store: StoreContext;
+  /** The contact table's name (the engine's reference table, or the host's). */
+  readonly contactTable: string;
+  snapshot(domainId: number): Promise<PolicySnapshot>;
+  resolve(snapshot: PolicySnapshot, input: SubjectInput): Promise<ResolvedSubject>;
+  reportError(error: unknown, context: Readonly<Record<string, unknown>>): void;
+  decided(record: DecisionRecord): void;
+}

@@ -1,0 +1,82 @@
+/**
+ * `@rowguard/core`: ACL decisions for CRM contacts, and the same decisions as a SQL clause a host ANDs into
+ * its own Kysely queries, on SQLite, MariaDB/MySQL and PostgreSQL.
+ *
+ * @packageDocumentation
+ */
+export { createRowguard, Rowguard, Domain, type RowguardOptions, type EngineExtension } from './rowguard-engine.js';
+export { SubjectSession, type ClauseOptions } from './subject-session.js';
+export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './policy-admin.js';
+export * from './policy-admin-schemas.js';
+export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './engine-errors.js';
+export {
+  OPERATIONS,
+  ENTRY_OPERATIONS,
+  operationSchema,
+  entryOperationSchema,
+  satisfyingOperations,
+  operationSatisfies,
+  operationWithin,
+  type Operation,
+  type EntryOperation,
+} from './operation-model.js';
+export {
+  engineConfigSchema,
+  contactsConfigSchema,
+  attributeSchema,
+  identifierSchema,
+  ATTRIBUTE_TYPES,
+  type EngineConfig,
+  type EngineConfigInput,
+  type ContactsConfig,
+  type AttributeType,
+} from './engine-config.js';
+export {
+  criteriaSchema,
+  checkCriteria,
+  criteriaFields,
+  referencedGroups,
+  isToken,
+  type Criteria,
+  type CriteriaValue,
+  type SubjectToken,
+  type ComparisonOperator,
+  type FieldInfo,
+} from './criteria-schema.js';
+export { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
+export { criteriaSql, groupMemberSql, SQL_TRUE, SQL_FALSE, sqlAnd, sqlOr, sqlNot, type SqlContext } from './membership-sql.js';
+export { likeToRegExp, likeToSqlPattern, likeToGlob, likePatternProblem } from './like-pattern.js';
+export { compareValues } from './text-order.js';
+export type {
+  OwnerRef,
+  ObjectRef,
+  Effect,
+  EntryDef,
+  GroupDef,
+  RoleDef,
+  AssignmentDef,
+  PolicySnapshot,
+  ContactFacts,
+  FieldValue,
+  MembershipStatus,
+} from './policy-model.js';
+export { MEMBERSHIP_STATUSES } from './policy-model.js';
+export {
+  PermissionRegistry,
+  BUILTIN_PERMISSIONS,
+  permissionDefinitionSchema,
+  permissionEntries,
+  type PermissionDefinition,
+} from './functional-permissions.js';
+export { subjectInputSchema, type SubjectInput, type ResolvedSubject } from './subject-model.js';
+export type { PermissionProvider, SubjectContribution, SubjectContributor } from './subject-resolver.js';
+export { buildPlan, compareTiers, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
+export { decideInMemory, objectCovers, type DecisionDetail, type DecisionReason, type LosingEntry } from './decision-memory.js';
+export { compileClause, baseFilters } from './permission-clause.js';
+export { toExplanation, explainEntry, entryLabel, type Explanation, type ExplainedEntry } from './decision-explanation.js';
+export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
+export type { DecisionRecord } from './engine-internals.js';
+export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } from './dialect-kind.js';
+export { tableNames, type TableNames } from './table-names.js';
+export { migrateSchema, engineMigrations } from './schema-migrations.js';
+export { connectDatabase, type DatabaseConnection } from './database-connect.js';

@@ -1,0 +1,183 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { isToken, type Criteria, type CriteriaValue, type FieldInfo } from './criteria-schema.js';
+import type { DialectKind } from './dialect-kind.js';
+import { likeToGlob, likeToSqlPattern } from './like-pattern.js';
+import type { FieldValue, GroupDef } from './policy-model.js';
+import type { TableNames } from './table-names.js';
+
+/** What compiling criteria to SQL needs. */
+export interface SqlContext {
+  readonly dialect: DialectKind;
+  readonly tables: TableNames;
+  readonly fields: ReadonlyMap<string, FieldInfo>;
+  /** The alias of the host's contact table in the query the clause is ANDed into. */
+  readonly alias: string;
+  readonly idColumn: string;
+  readonly groups: ReadonlyMap<number, GroupDef>;
+  readonly subjectValues: Readonly<Record<string, FieldValue>>;
+  /** Counter for unique subquery aliases. */
+  readonly counter: { n: number };
+}
+
+/** A constant true predicate (portable across dialects). */
+export const SQL_TRUE: RawBuilder<SqlBool> = sql<SqlBool>`1 = 1`;
+/** A constant false predicate (portable across dialects). */
+export const SQL_FALSE: RawBuilder<SqlBool> = sql<SqlBool>`1 = 0`;
+
+/** Whether a compiled predicate is one of the two constants. */
+export function isConstant(expr: RawBuilder<SqlBool>, value: boolean): boolean {
+  return expr === (value ? SQL_TRUE : SQL_FALSE);
+}
+
+/**
+ * ORs predicates, folding constants.
+ *
+ * @example
+ * ```ts
+ * sqlOr([SQL_FALSE, x]); // x
+ * ```
+ */
+export function sqlOr(parts: readonly RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
+  if (parts.some((p) => isConstant(p, true))) return SQL_TRUE;
+  const rest = parts.filter((p) => !isConstant(p, false));
+  if (rest.length === 0) return SQL_FALSE;
+  if (rest.length === 1) return rest[0] as RawBuilder<SqlBool>;
+  return sql<SqlBool>`(${sql.join(rest, sql` or `)})`;
+}
+
+/**
+ * ANDs predicates, folding constants.
+ *
+ * @example
+ * ```ts
+ * sqlAnd([SQL_TRUE, x]); // x
+ * ```
+ */
+export function sqlAnd(parts: readonly RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
+  if (parts.some((p) => isConstant(p, false))) return SQL_FALSE;
+  const rest = parts.filter((p) => !isConstant(p, true));
+  if (rest.length === 0) return SQL_TRUE;
+  if (rest.length === 1) return rest[0] as RawBuilder<SqlBool>;
+  return sql<SqlBool>`(${sql.join(rest, sql` and `)})`;
+}
+
+/**
+ * Negates a predicate, folding constants. Only used on predicates that are never NULL.
+ *
+ * @example
+ * ```ts
+ * sqlNot(SQL_TRUE); // SQL_FALSE
+ * ```
+ */
+export function sqlNot(part: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
+  if (isConstant(part, true)) return SQL_FALSE;
+  if (isConstant(part, false)) return SQL_TRUE;
+  return sql<SqlBool>`not (${part})`;
+}
+
+function nextAlias(ctx: SqlContext): string {
+  ctx.counter.n += 1;
+  return `rg_q${ctx.counter.n}`;
+}
+
+function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
+  return sql.ref(`${ctx.alias}.${ctx.idColumn}`);
+}
+
+/**
+ * `exists` over the engine's group-membership table for the contact, in the given groups with the given
+ * status.
+ *
+ * @example
+ * ```ts
+ * membershipExists([3, 4], 'Added', ctx); // exists (select 1 from rg_group_contact q where q.group_id in (3, 4) and ...)
+ * ```
+ */
+export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext): RawBuilder<SqlBool> {
+  if (groupIds.length === 0) return SQL_FALSE;
+  const a = nextAlias(ctx);
+  const groupTest =
+    groupIds.length === 1
+      ? sql`${sql.ref(`${a}.group_id`)} = ${groupIds[0]}`
+      : sql`${sql.ref(`${a}.group_id`)} in (${sql.join(groupIds)})`;
+  return sql<SqlBool>`exists (select 1 from ${sql.table(ctx.tables.groupContact)} as ${sql.id(a)} where ${sql.ref(
+    `${a}.contact_id`,
+  )} = ${contactIdRef(ctx)} and ${groupTest} and ${sql.ref(`${a}.status`)} = ${status})`;
+}
+
+const MAX_GROUP_DEPTH = 64;
+
+/**
+ * The SQL predicate for membership of a group (see `isGroupMember` for the rule it encodes).
+ *
+ * @example
+ * ```ts
+ * groupMemberSql(3, ctx);
+ * ```
+ */
+export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): RawBuilder<SqlBool> {
+  if (depth > MAX_GROUP_DEPTH) throw new Error(`group nesting deeper than ${MAX_GROUP_DEPTH} at group ${groupId}`);
+  const group = ctx.groups.get(groupId);
+  if (!group || !group.active) return SQL_FALSE;
+  const added = membershipExists([groupId], 'Added', ctx);
+  if (group.kind === 'static' || group.criteria === null) return added;
+  const matches = criteriaSql(group.criteria, ctx, depth);
+  return sqlAnd([sqlNot(membershipExists([groupId], 'Removed', ctx)), sqlOr([added, matches])]);
+}
+
+function resolve(value: CriteriaValue, ctx: SqlContext): FieldValue {
+  return isToken(value) ? (ctx.subjectValues[value.$subject] ?? null) : value;
+}
+
+const COMPARISONS: Readonly<Record<string, string>> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+/**
+ * Compiles criteria to a two-valued SQL predicate over the contact alias: a comparison is guarded with
+ * `is not null` so that NULL columns compare false, tokens are resolved to bound parameters for this subject,
+ * and a NULL token compiles to a constant false.
+ *
+ * @example
+ * ```ts
+ * criteriaSql({ field: 'country', op: '=', value: 'VN' }, ctx); // ("c"."country" is not null and "c"."country" = $1)
+ * ```
+ */
+export function criteriaSql(c: Criteria, ctx: SqlContext, depth = 0): RawBuilder<SqlBool> {
+  if ('all' in c) return sqlAnd(c.all.map((x) => criteriaSql(x, ctx, depth)));
+  if ('any' in c) return sqlOr(c.any.map((x) => criteriaSql(x, ctx, depth)));
+  if ('not' in c) return sqlNot(criteriaSql(c.not, ctx, depth));
+  if ('inGroup' in c) return groupMemberSql(c.inGroup, ctx, depth + 1);
+  if ('subType' in c) {
+    const a = nextAlias(ctx);
+    return sql<SqlBool>`exists (select 1 from ${sql.table(ctx.tables.contactSubType)} as ${sql.id(a)} where ${sql.ref(
+      `${a}.contact_id`,
+    )} = ${contactIdRef(ctx)} and ${sql.ref(`${a}.sub_type`)} = ${c.subType})`;
+  }
+  const info = ctx.fields.get(c.field);
+  if (!info) throw new Error(`unknown field '${c.field}'`);
+  const col = sql.ref(`${ctx.alias}.${info.column}`);
+  const notNull = sql<SqlBool>`${col} is not null`;
+  switch (c.op) {
+    case 'is null':
+      return sql<SqlBool>`${col} is null`;
+    case 'is not null':
+      return notNull;
+    case 'like':
+      return ctx.dialect === 'sqlite'
+        ? sql<SqlBool>`(${notNull} and ${col} glob ${likeToGlob(c.value)})`
+        : sql<SqlBool>`(${notNull} and ${col} like ${likeToSqlPattern(c.value)} escape '!')`;
+    case 'in':
+    case 'not in': {
+      const values = c.value.map((v) => resolve(v, ctx)).filter((v): v is string | number => v !== null);
+      if (values.length === 0) return c.op === 'in' ? SQL_FALSE : notNull;
+      const list = sql.join(values);
+      return c.op === 'in'
+        ? sql<SqlBool>`(${notNull} and ${col} in (${list}))`
+        : sql<SqlBool>`(${notNull} and ${col} not in (${list}))`;
+    }
+    default: {
+      const value = resolve(c.value, ctx);
+      if (value === null) return SQL_FALSE;
+      return sql<SqlBool>`(${notNull} and ${col} ${sql.raw(COMPARISONS[c.op] as string)} ${value})`;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sameTier, type AccessPlan, type PlannedEntry } from './access-plan.js';
+import type { ContactsConfig } from './engine-config.js';
+import {
+  groupMemberSql,
+  membershipExists,
+  SQL_FALSE,
+  SQL_TRUE,
+  sqlAnd,
+  sqlNot,
+  sqlOr,
+  type SqlContext,
+} from './membership-sql.js';
+import type { ObjectRef } from './policy-model.js';
+
+/**
+ * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
+ * one `id in (...)`, static groups into one membership `exists`, so a tier with many entries stays one probe
+ * per kind.
+ */
+function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
+  const contactIds: number[] = [];
+  const staticGroups: number[] = [];
+  const parts: RawBuilder<SqlBool>[] = [];
+  for (const object of objects) {
+    switch (object.type) {
+      case 'all-contacts':
+        return SQL_TRUE;
+      case 'contact':
+        contactIds.push(object.id);
+        break;
+      case 'group-members': {
+        const group = ctx.groups.get(object.groupId);
+        if (!group || !group.active) break;
+        if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
+        else parts.push(groupMemberSql(object.groupId, ctx));
+        break;
+      }
+      case 'entity':
+        break;
+    }
+  }
+  const ids = [...new Set(contactIds)];
+  if (ids.length === 1) parts.unshift(sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} = ${ids[0]}`);
+  else if (ids.length > 1) parts.unshift(sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} in (${sql.join(ids)})`);
+  if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
+  return sqlOr(parts);
+}
+
+function tiersOf(entries: readonly PlannedEntry[]): PlannedEntry[][] {
+  const tiers: PlannedEntry[][] = [];
+  for (const entry of entries) {
+    const last = tiers[tiers.length - 1];
+    if (last && sameTier((last[0] as PlannedEntry).tier, entry.tier)) last.push(entry);
+    else tiers.push([entry]);
+  }
+  return tiers;
+}
+
+/**
+ * The filters every answer carries: same domain, and not deleted unless the subject may see deleted contacts.
+ *
+ * @example
+ * ```ts
+ * sqlAnd(baseFilters(plan, contactsConfig, ctx)); // "c"."domain_id" = $1 and "c"."is_deleted" = $2
+ * ```
+ */
+export function baseFilters(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool>[] {
+  const parts: RawBuilder<SqlBool>[] = [];
+  const { domainId, isDeleted, isDeletedType } = contacts.columns;
+  if (domainId) parts.push(sql<SqlBool>`${sql.ref(`${ctx.alias}.${domainId}`)} = ${plan.subject.domainId}`);
+  if (isDeleted && !plan.seesDeleted) {
+    const col = sql.ref(`${ctx.alias}.${isDeleted}`);
+    parts.push(isDeletedType === 'boolean' ? sql<SqlBool>`${col} = ${sql.lit(false)}` : sql<SqlBool>`${col} = ${0}`);
+  }
+  return parts;
+}
+
+/**
+ * Compiles a plan to the permission clause: a two-valued boolean over the contact alias that holds exactly
+ * when the in-memory decision allows. Tiers are folded from the lowest up:
+ * `R(i) = not deny(i) and (allow(i) or R(i+1))`, `R(after last) = false`.
+ *
+ * @example
+ * ```ts
+ * const clause = compileClause(plan, contactsConfig, ctx);
+ * db.selectFrom('rg_contact as c').selectAll().where(clause);
+ * ```
+ */
+export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool> {
+  const base = baseFilters(plan, contacts, ctx);
+  if (plan.administrator) return sqlAnd(base);
+  let rest: RawBuilder<SqlBool> = SQL_FALSE;
+  for (const tier of tiersOf(plan.entries).reverse()) {
+    const allow = objectsSql(
+      tier.filter((p) => p.entry.effect === 'allow').map((p) => p.entry.object),
+      ctx,
+    );
+    const deny = objectsSql(
+      tier.filter((p) => p.entry.effect === 'deny').map((p) => p.entry.object),
+      ctx,
+    );
+    rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
+  }
+  return sqlAnd([...base, rest]);
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { ENTRY_OPERATIONS } from './operation-model.js';
+import { MEMBERSHIP_STATUSES } from './policy-model.js';
+
+const id = z.number().int().positive();
+const key = z.string().min(1).max(191);
+const name = z.string().min(1).max(128);
+
+/** zod schema of an entry owner. @example `ownerSchema.parse({ type: 'role', id: 3 })` */
+export const ownerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('contact'), id }).strict(),
+  z.object({ type: z.literal('group'), id }).strict(),
+  z.object({ type: z.literal('role'), id }).strict(),
+  z.object({ type: z.literal('everyone') }).strict(),
+  z.object({ type: z.literal('authenticated') }).strict(),
+]);
+
+/** zod schema of a non-contact entity type name (`group`, `custom_group`, `profile` or a host type). */
+export const entityTypeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _');
+
+/** zod schema of an entry object. @example `objectSchema.parse({ type: 'group-members', groupId: 4 })` */
+export const objectSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('all-contacts') }).strict(),
+  z.object({ type: z.literal('contact'), id }).strict(),
+  z.object({ type: z.literal('group-members'), groupId: id }).strict(),
+  z.object({ type: z.literal('entity'), entity: entityTypeSchema, id: id.nullable() }).strict(),
+]);
+
+/**
+ * zod schema of a new entry.
+ *
+ * @example
+ * ```ts
+ * entryInputSchema.parse({ effect: 'deny', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
+ * ```
+ */
+export const entryInputSchema = z
+  .object({
+    key: key.nullable().optional(),
+    effect: z.enum(['allow', 'deny']),
+    operation: z.enum(ENTRY_OPERATIONS),
+    owner: ownerSchema,
+    object: objectSchema,
+    priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
+    active: z.boolean().default(true),
+  })
+  .strict();
+/** A new entry as the write API takes it. */
+export type EntryInput = z.input<typeof entryInputSchema>;
+
+/** zod schema of a change to an entry (any subset of its fields). */
+export const entryPatchSchema = entryInputSchema.partial().strict();
+/** A change to an entry. */
+export type EntryPatch = z.input<typeof entryPatchSchema>;
+
+/**
+ * zod schema of a new group: static, or smart with criteria.
+ *
+ * @example
+ * ```ts
+ * groupInputSchema.parse({ name: 'Sales VN', kind: 'smart', criteria: { subType: 'sales' } });
+ * ```
+ */
+export const groupInputSchema = z
+  .object({
+    name,
+    kind: z.enum(['static', 'smart']),
+    criteria: z.unknown().optional(),
+    active: z.boolean().default(true),
+  })
+  .strict()
+  .refine((g) => (g.kind === 'smart') === (g.criteria !== undefined && g.criteria !== null), {
+    message: 'a smart group needs criteria, a static group has none',
+    path: ['criteria'],
+  });
+/** A new group. */
+export type GroupInput = z.input<typeof groupInputSchema>;
+
+/** zod schema of a change to a group (kind cannot change). */
+export const groupPatchSchema = z
+  .object({ name: name.optional(), criteria: z.unknown().optional(), active: z.boolean().optional() })
+  .strict();
+/** A change to a group. */
+export type GroupPatch = z.input<typeof groupPatchSchema>;
+
+/** zod schema of a membership change. @example `membershipInputSchema.parse({ groupId: 1, contactId: 2, status: 'Added' })` */
+export const membershipInputSchema = z
+  .object({ groupId: id, contactId: id, status: z.enum(MEMBERSHIP_STATUSES) })
+  .strict();
+/** A membership change. */
+export type MembershipInput = z.input<typeof membershipInputSchema>;
+
+/** zod schema of a new role. @example `roleInputSchema.parse({ name: 'Sales' })` */
+export const roleInputSchema = z
+  .object({ name, isAdministrator: z.boolean().default(false), active: z.boolean().default(true) })
+  .strict();
+/** A new role. */
+export type RoleInput = z.input<typeof roleInputSchema>;
+
+/** zod schema of a change to a role. */
+export const rolePatchSchema = roleInputSchema.partial().strict();
+/** A change to a role. */
+export type RolePatch = z.input<typeof rolePatchSchema>;
+
+/** zod schema of a role assignment. @example `assignmentInputSchema.parse({ roleId: 1, assignee: { type: 'group', id: 4 } })` */
+export const assignmentInputSchema = z
+  .object({
+    roleId: id,
+    assignee: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('contact'), id }).strict(),
+      z.object({ type: z.literal('group'), id }).strict(),
+    ]),
+    active: z.boolean().default(true),
+  })
+  .strict();
+/** A role assignment. */
+export type AssignmentInput = z.input<typeof assignmentInputSchema>;
+
+/** zod schema of a functional permission granted to a role. */
+export const rolePermissionInputSchema = z.object({ roleId: id, permission: z.string().min(1).max(128) }).strict();
+/** A functional permission granted to a role. */
+export type RolePermissionInput = z.input<typeof rolePermissionInputSchema>;
+
+const attributeValue = z.union([z.string().max(255), z.number().int().safe(), z.null()]);
+
+/**
+ * zod schema of a new contact in the engine's reference table.
+ *
+ * @example
+ * ```ts
+ * contactInputSchema.parse({ key: 'alice', contactType: 'Individual', subTypes: ['manager'], attributes: { country: 'VN' } });
+ * ```
+ */
+export const contactInputSchema = z
+  .object({
+    key: key.nullable().optional(),
+    contactType: z.string().min(1).max(64),
+    sortName: z.string().max(255).nullable().optional(),
+    subTypes: z.array(z.string().min(1).max(64)).max(50).default([]),
+    attributes: z.record(z.string(), attributeValue).default({}),
+    isDeleted: z.boolean().default(false),
+  })
+  .strict();
+/** A new contact. */
+export type ContactInput = z.input<typeof contactInputSchema>;
+
+/** zod schema of a change to a contact. */
+export const contactPatchSchema = z
+  .object({
+    key: key.nullable().optional(),
+    contactType: z.string().min(1).max(64).optional(),
+    sortName: z.string().max(255).nullable().optional(),
+    subTypes: z.array(z.string().min(1).max(64)).max(50).optional(),
+    attributes: z.record(z.string(), attributeValue).optional(),
+    isDeleted: z.boolean().optional(),
+  })
+  .strict();
+/** A change to a contact. */
+export type ContactPatch = z.input<typeof contactPatchSchema>;
+
+/** zod schema of a user <-> contact link. @example `userLinkInputSchema.parse({ userId: 'wp:12', contactId: 7 })` */
+export const userLinkInputSchema = z.object({ userId: z.string().min(1).max(191), contactId: id }).strict();
+/** A user <-> contact link. */
+export type UserLinkInput = z.input<typeof userLinkInputSchema>;
+
+/** zod schema of a positive id. */
+export const idSchema = id;
+/** zod schema of the actor recorded in the audit log. */
+export const actorSchema = z.string().min(1).max(191);

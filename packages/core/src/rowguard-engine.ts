@@ -1,0 +1,300 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { criteriaFields } from './criteria-schema.js';
+import { detectDialect, type DialectKind } from './dialect-kind.js';
+import type { DecisionRecord, EngineInternals } from './engine-internals.js';
+import { engineConfigSchema, type EngineConfig, type EngineConfigInput } from './engine-config.js';
+import { PolicyError, RowguardError } from './engine-errors.js';
+import { PermissionRegistry, type PermissionDefinition } from './functional-permissions.js';
+import { PolicyAdmin, type AuditRecord, type ChangeRecord } from './policy-admin.js';
+import type { PolicySnapshot } from './policy-model.js';
+import { loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
+import { migrateSchema } from './schema-migrations.js';
+import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './subject-model.js';
+import { resolveSubject, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
+import { SubjectSession } from './subject-session.js';
+import { tableNames, type TableNames } from './table-names.js';
+
+/** Callbacks an extension package (such as `@rowguard/hooks`) plugs into the engine. */
+export interface EngineExtension {
+  /** Adds groups, roles, entries or permissions to a subject at resolution time. */
+  readonly contributeToSubject?: SubjectContributor;
+  /** Observes committed changes. */
+  readonly onChange?: (change: ChangeRecord) => void;
+  /** Observes decisions. */
+  readonly onDecision?: (record: DecisionRecord) => void;
+}
+
+/** Options of {@link createRowguard}: the database handle, callbacks, and the validated configuration. */
+export interface RowguardOptions extends EngineConfigInput {
+  /** A Kysely instance on SQLite (better-sqlite3), MariaDB/MySQL (mysql2) or PostgreSQL (pg). */
+  readonly db: Kysely<any>;
+  /** The dialect; detected from the Kysely adapter when omitted. */
+  readonly dialect?: DialectKind;
+  /** Functional permissions from the host's own permission system. */
+  readonly permissionProvider?: PermissionProvider;
+  /** Functional permissions the host defines besides the built-in ones. */
+  readonly permissions?: readonly PermissionDefinition[];
+  /** Where errors that turned into a deny are reported (default: `console.error`). */
+  readonly onError?: (error: unknown, context: Readonly<Record<string, unknown>>) => void;
+  /** An extension (see `@rowguard/hooks`). */
+  readonly extension?: EngineExtension;
+}
+
+/**
+ * The engine, bound to one database. Create domains (tenants) from it; each gives subject sessions (decisions
+ * and SQL clauses) and an audited write API.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { Kysely, SqliteDialect } from 'kysely';
+ * import { createRowguard } from '@rowguard/core';
+ *
+ * const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+ * const rowguard = createRowguard({ db, contacts: { attributes: { country: { type: 'text' } } } });
+ * await rowguard.migrate();
+ * const domain = await rowguard.domain('default');
+ * ```
+ */
+export class Rowguard {
+  readonly db: Kysely<any>;
+  readonly dialect: DialectKind;
+  readonly config: EngineConfig;
+  readonly tables: TableNames;
+  readonly permissions: PermissionRegistry;
+  readonly #store: StoreContext;
+  readonly #options: RowguardOptions;
+  readonly #snapshots = new Map<number, PolicySnapshot>();
+  readonly #loading = new Map<number, Promise<PolicySnapshot>>();
+  readonly #internals: EngineInternals;
+
+  constructor(options: RowguardOptions) {
+    const { db, dialect, permissionProvider: _p, permissions, onError: _e, extension: _x, ...rest } = options;
+    const parsed = engineConfigSchema.safeParse(rest);
+    if (!parsed.success) {
+      throw new PolicyError('invalid_input', `invalid rowguard configuration: ${z.prettifyError(parsed.error)}`, {
+        issues: parsed.error.issues,
+      });
+    }
+    const detected = dialect ?? detectDialect(db);
+    if (!detected) throw new RowguardError('cannot tell the SQL dialect of this Kysely instance; pass `dialect`');
+    this.db = db;
+    this.dialect = detected;
+    this.config = parsed.data;
+    this.tables = tableNames(this.config.tablePrefix);
+    this.permissions = new PermissionRegistry(permissions ?? []);
+    this.#options = options;
+    this.#store = { db, tables: this.tables, contacts: this.config.contacts, fields: criteriaFields(this.config.contacts) };
+    this.#internals = {
+      dialect: this.dialect,
+      store: this.#store,
+      contactTable: this.config.contacts.table ?? this.tables.contact,
+      snapshot: (domainId) => this.#snapshot(domainId),
+      resolve: (snapshot, input) => this.#resolve(snapshot, input),
+      reportError: (error, context) => (this.#options.onError ?? defaultOnError)(error, context),
+      decided: (record) => this.#options.extension?.onDecision?.(record),
+    };
+  }
+
+  /**
+   * Creates or upgrades the engine's tables (idempotent).
+   *
+   * @example
+   * ```ts
+   * await rowguard.migrate();
+   * ```
+   */
+  async migrate(): Promise<void> {
+    await migrateSchema(this.db, this.dialect, this.config);
+  }
+
+  /**
+   * The domain with this name, created if missing.
+   *
+   * @example
+   * ```ts
+   * const domain = await rowguard.domain('default');
+   * ```
+   */
+  async domain(name: string): Promise<Domain> {
+    const n = z.string().min(1).max(128).parse(name);
+    const find = () => this.db.selectFrom(this.tables.domain).select('id').where('name', '=', n).executeTakeFirst();
+    let row = await find();
+    if (!row) {
+      try {
+        await this.db.insertInto(this.tables.domain).values({ name: n, version: 0 }).execute();
+      } catch (err) {
+        // Another process may have created it at the same moment; the unique name decides.
+        if (!(await find())) throw err;
+      }
+      row = await find();
+    }
+    return new Domain(this, this.#internals, Number(row?.id), n);
+  }
+
+  /**
+   * The names and ids of every domain.
+   *
+   * @example
+   * ```ts
+   * await rowguard.domains(); // [{ id: 1, name: 'default' }]
+   * ```
+   */
+  async domains(): Promise<{ id: number; name: string }[]> {
+    const rows = await this.db.selectFrom(this.tables.domain).select(['id', 'name']).orderBy('id').execute();
+    return rows.map((r) => ({ id: Number(r.id), name: String(r.name) }));
+  }
+
+  /** @internal Builds the write API for a domain. */
+  adminFor(domainId: number, actor: string): PolicyAdmin {
+    return new PolicyAdmin(
+      {
+        ...this.#store,
+        dialect: this.dialect,
+        registry: this.permissions,
+        domainId,
+        onChange: this.#options.extension?.onChange,
+      },
+      actor,
+    );
+  }
+
+  async #snapshot(domainId: number): Promise<PolicySnapshot> {
+    const version = await readVersion(this.#store, domainId);
+    if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
+    const cached = this.#snapshots.get(domainId);
+    if (cached && cached.version === version) return cached;
+    let loading = this.#loading.get(domainId);
+    if (!loading) {
+      loading = loadSnapshot(this.#store, domainId).finally(() => this.#loading.delete(domainId));
+      this.#loading.set(domainId, loading);
+    }
+    const snapshot = await loading;
+    const current = this.#snapshots.get(domainId);
+    if (!current || current.version <= snapshot.version) this.#snapshots.set(domainId, snapshot);
+    // A load that started before a newer write is older than `version`: load again rather than decide on it.
+    return snapshot.version >= version ? snapshot : loadSnapshot(this.#store, domainId);
+  }
+
+  #resolve(snapshot: PolicySnapshot, input: SubjectInput): Promise<ResolvedSubject> {
+    return resolveSubject(this.#store, snapshot, input, {
+      registry: this.permissions,
+      permissionProvider: this.#options.permissionProvider,
+      contributor: this.#options.extension?.contributeToSubject,
+    });
+  }
+}
+
+function defaultOnError(error: unknown, context: Readonly<Record<string, unknown>>): void {
+  console.error(`[rowguard] ${String(context.action ?? 'decision')} denied after an error:`, error);
+}
+
+/**
+ * One domain (tenant): subject sessions for decisions, the audited write API, the policy as the engine sees it.
+ *
+ * @example
+ * ```ts
+ * const domain = await rowguard.domain('default');
+ * const admin = domain.admin('setup-script');
+ * const me = domain.subject({ contactId: 7 });
+ * ```
+ */
+export class Domain {
+  readonly #engine: Rowguard;
+  readonly #internals: EngineInternals;
+
+  constructor(
+    engine: Rowguard,
+    internals: EngineInternals,
+    readonly id: number,
+    readonly name: string,
+  ) {
+    this.#engine = engine;
+    this.#internals = internals;
+  }
+
+  /**
+   * The write API, recording `actor` in the audit log.
+   *
+   * @example
+   * ```ts
+   * await domain.admin('alice').createRole({ name: 'Staff' });
+   * ```
+   */
+  admin(actor: string): PolicyAdmin {
+    return this.#engine.adminFor(this.id, actor);
+  }
+
+  /**
+   * A decision session for a subject: `{ contactId }`, `{ userId }` or `{}` (anonymous). Invalid input throws
+   * {@link PolicyError} at once.
+   *
+   * @example
+   * ```ts
+   * const me = domain.subject({ userId: 'wp:3' });
+   * await me.check('view', 12);
+   * ```
+   */
+  subject(input: SubjectInput): SubjectSession {
+    const parsed = subjectInputSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+    }
+    return new SubjectSession(this.#internals, this.id, parsed.data);
+  }
+
+  /**
+   * The domain's policy as of its current version (entries, groups, roles, assignments, permissions per role).
+   *
+   * @example
+   * ```ts
+   * (await domain.policy()).entries.length;
+   * ```
+   */
+  policy(): Promise<PolicySnapshot> {
+    return this.#internals.snapshot(this.id);
+  }
+
+  /**
+   * The newest audit rows, newest first.
+   *
+   * @example
+   * ```ts
+   * const [last] = await domain.auditLog({ limit: 1 });
+   * last?.actor; // 'alice'
+   * ```
+   */
+  async auditLog(options: { limit?: number } = {}): Promise<AuditRecord[]> {
+    const limit = z.number().int().min(1).max(10_000).parse(options.limit ?? 100);
+    const rows = await this.#engine.db
+      .selectFrom(this.#engine.tables.audit)
+      .selectAll()
+      .where('domain_id', '=', this.id)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      domainId: Number(r.domain_id),
+      actor: String(r.actor),
+      action: String(r.action),
+      targetType: String(r.target_type),
+      targetId: r.target_id === null ? null : String(r.target_id),
+      before: r.before_json ? JSON.parse(String(r.before_json)) : null,
+      after: r.after_json ? JSON.parse(String(r.after_json)) : null,
+      at: String(r.created_at),
+    }));
+  }
+}
+
+/**
+ * Creates the engine. Validates the configuration (zod) and detects the dialect.
+ *
+ * @example
+ * ```ts
+ * const rowguard = createRowguard({ db, tablePrefix: 'crm_acl_', contacts: { attributes: { country: { type: 'text' } } } });
+ * ```
+ */
+export function createRowguard(options: RowguardOptions): Rowguard {
+  return new Rowguard(options);
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { EntryDef, FieldValue } from './policy-model.js';
+
+/**
+ * zod schema of a subject as a host names it: a contact id, a host user id (looked up through the user <->
+ * contact link), both, or neither (anonymous).
+ *
+ * @example
+ * ```ts
+ * subjectInputSchema.parse({ userId: 'drupal:17' });
+ * subjectInputSchema.parse({}); // anonymous
+ * ```
+ */
+export const subjectInputSchema = z
+  .object({
+    contactId: z.number().int().positive().optional(),
+    userId: z.string().min(1).max(191).optional(),
+  })
+  .strict();
+
+/** Who is acting: `{ contactId }`, `{ userId }`, or `{}` for anonymous. */
+export type SubjectInput = z.input<typeof subjectInputSchema>;
+
+/** The acting subject with everything it holds, resolved for one domain version. */
+export interface ResolvedSubject {
+  readonly domainId: number;
+  readonly contactId: number | null;
+  readonly userId: string | null;
+  /** Whether the subject has a host user (Authenticated is decided from this, never from a session). */
+  readonly hasUser: boolean;
+  /** The subject contact's field values, for tokens; empty for anonymous subjects. */
+  readonly values: Readonly<Record<string, FieldValue>>;
+  /** Active static groups in which the subject's contact is Added (plus any an extension adds). */
+  readonly groupIds: ReadonlySet<number>;
+  /** Active roles held directly or through those groups (plus any an extension adds). */
+  readonly roleIds: ReadonlySet<number>;
+  readonly isAdministrator: boolean;
+  /** Functional permissions, implications expanded. */
+  readonly permissions: ReadonlySet<string>;
+  /** How each group or role is held, for explanations: `group:3` -> `member`, `role:2` -> `via group 3`. */
+  readonly via: ReadonlyMap<string, string>;
+  /** Entries an extension added for this subject (already in the domain, active). */
+  readonly extraEntries: readonly EntryDef[];
+}

@@ -1,0 +1,284 @@
+import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { z } from 'zod';
+import { buildPlan, type AccessPlan } from './access-plan.js';
+import { decideInMemory, type DecisionDetail } from './decision-memory.js';
+import { toExplanation, type Explanation } from './decision-explanation.js';
+import { identifierSchema } from './engine-config.js';
+import { AccessDeniedError } from './engine-errors.js';
+import { SQL_FALSE, type SqlContext } from './membership-sql.js';
+import { operationSchema, type Operation } from './operation-model.js';
+import { compileClause } from './permission-clause.js';
+import type { PolicySnapshot } from './policy-model.js';
+import { loadContactFacts } from './policy-store.js';
+import type { ResolvedSubject, SubjectInput } from './subject-model.js';
+import type { EngineInternals } from './engine-internals.js';
+
+/** Options of the SQL form. */
+export interface ClauseOptions {
+  /** The alias (or table name) of the contact table in the host's query. Default: the contact table's name. */
+  readonly alias?: string;
+}
+
+const idsSchema = z.array(z.number().int().positive()).max(100_000);
+const contactIdSchema = z.number().int().positive();
+
+/**
+ * Decisions for one subject in one domain. Cheap to create (per request); every call first reads the domain's
+ * version (one indexed lookup) and re-resolves the subject when anything changed, so a committed change is seen
+ * by the very next call in every process. Every method fails closed: an error yields deny (or a constant-false
+ * clause) and is reported through the engine's `onError`.
+ *
+ * @example
+ * ```ts
+ * const me = domain.subject({ userId: 'drupal:17' });
+ * if (await me.check('edit', 42)) { ... }
+ * const rows = await me.applyTo(db.selectFrom('rg_contact as c').select(['c.id', 'c.sort_name']), 'view', { alias: 'c' }).execute();
+ * ```
+ */
+export class SubjectSession {
+  readonly #engine: EngineInternals;
+  readonly #domainId: number;
+  readonly #input: SubjectInput;
+  #resolved: { version: number; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> } | undefined;
+
+  constructor(engine: EngineInternals, domainId: number, input: SubjectInput) {
+    this.#engine = engine;
+    this.#domainId = domainId;
+    this.#input = input;
+  }
+
+  async #current(): Promise<{ snapshot: PolicySnapshot; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> }> {
+    const snapshot = await this.#engine.snapshot(this.#domainId);
+    if (this.#resolved?.version !== snapshot.version) {
+      const subject = await this.#engine.resolve(snapshot, this.#input);
+      this.#resolved = { version: snapshot.version, subject, plans: new Map() };
+    }
+    return { snapshot, subject: this.#resolved.subject, plans: this.#resolved.plans };
+  }
+
+  async #plan(op: Operation): Promise<{ snapshot: PolicySnapshot; plan: AccessPlan }> {
+    const { snapshot, subject, plans } = await this.#current();
+    let plan = plans.get(op);
+    if (!plan) {
+      plan = buildPlan(snapshot, subject, op);
+      plans.set(op, plan);
+    }
+    return { snapshot, plan };
+  }
+
+  #fail(action: string, error: unknown): void {
+    this.#engine.reportError(error, { action, domainId: this.#domainId, subject: this.#input });
+  }
+
+  /**
+   * The resolved subject (contact, groups, roles, permissions), or undefined when resolution fails.
+   *
+   * @example
+   * ```ts
+   * (await me.resolve())?.roleIds;
+   * ```
+   */
+  async resolve(): Promise<ResolvedSubject | undefined> {
+    try {
+      return (await this.#current()).subject;
+    } catch (err) {
+      this.#fail('resolve', err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Decides one operation on one contact (in memory, from the contact's fields, sub-types and memberships).
+   *
+   * @example
+   * ```ts
+   * await me.check('view', 42); // true or false
+   * ```
+   */
+  async check(operation: Operation, contactId: number): Promise<boolean> {
+    return (await this.#decide('check', operation, contactId)).detail.allowed;
+  }
+
+  async #decide(
+    action: string,
+    operation: Operation,
+    contactId: number,
+  ): Promise<{ detail: DecisionDetail; subject: ResolvedSubject | null; error?: unknown }> {
+    try {
+      const op = operationSchema.parse(operation);
+      const id = contactIdSchema.parse(contactId);
+      const { snapshot, plan } = await this.#plan(op);
+      const facts = (await loadContactFacts(this.#engine.store, [id])).get(id);
+      const detail = decideInMemory(plan, snapshot, facts);
+      this.#engine.decided({ domainId: this.#domainId, subject: this.#input, operation: op, contactId: id, allowed: detail.allowed });
+      return { detail, subject: plan.subject };
+    } catch (error) {
+      this.#fail(action, error);
+      const detail: DecisionDetail = {
+        allowed: false,
+        reason: 'error',
+        applicable: [],
+        decidingTier: null,
+        deciding: null,
+        losers: [],
+        conflicts: [],
+      };
+      return { detail, subject: this.#resolved?.subject ?? null, error };
+    }
+  }
+
+  /**
+   * Like {@link check}, but throws {@link AccessDeniedError} on deny.
+   *
+   * @example
+   * ```ts
+   * await me.assert('delete', 42);
+   * ```
+   */
+  async assert(operation: Operation, contactId: number): Promise<void> {
+    if (!(await this.check(operation, contactId))) throw new AccessDeniedError(operation, { contactId });
+  }
+
+  /**
+   * Explains one decision: the applicable entries per tier, the deciding entry, the losers and why, conflicts.
+   *
+   * @example
+   * ```ts
+   * console.log((await me.explain('view', 42)).summary);
+   * ```
+   */
+  async explain(operation: Operation, contactId: number): Promise<Explanation> {
+    const { detail, subject, error } = await this.#decide('explain', operation, contactId);
+    return toExplanation(detail, subject, operation, contactId, error);
+  }
+
+  /**
+   * The permission clause: a Kysely boolean expression over the contact table alias, to AND into the host's own
+   * query. Every value is a bound parameter. No applicable entry compiles to a constant false; an administrator
+   * to the deleted/domain filters only.
+   *
+   * @example
+   * ```ts
+   * const where = await me.clause('view', { alias: 'c' });
+   * await db.selectFrom('rg_contact as c').select('c.id').where(where).execute();
+   * ```
+   */
+  async clause(operation: Operation, options: ClauseOptions = {}): Promise<Expression<SqlBool>> {
+    try {
+      const op = operationSchema.parse(operation);
+      const alias = identifierSchema.parse(options.alias ?? this.#engine.contactTable);
+      const { snapshot, plan } = await this.#plan(op);
+      return this.#compile(plan, snapshot, alias);
+    } catch (error) {
+      this.#fail('clause', error);
+      return SQL_FALSE;
+    }
+  }
+
+  #compile(plan: AccessPlan, snapshot: PolicySnapshot, alias: string): RawBuilder<SqlBool> {
+    const ctx: SqlContext = {
+      dialect: this.#engine.dialect,
+      tables: this.#engine.store.tables,
+      fields: this.#engine.store.fields,
+      alias,
+      idColumn: this.#engine.store.contacts.columns.id,
+      groups: snapshot.groups,
+      subjectValues: plan.subject.values,
+      counter: { n: 0 },
+    };
+    return compileClause(plan, this.#engine.store.contacts, ctx);
+  }
+
+  /**
+   * ANDs the permission clause into a host query builder.
+   *
+   * @example
+   * ```ts
+   * const q = await me.applyTo(db.selectFrom('rg_contact as c').select('c.id').orderBy('c.sort_name').limit(50), 'view', { alias: 'c' });
+   * const page = await q.execute();
+   * ```
+   */
+  async applyTo<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+    operation: Operation,
+    options: ClauseOptions = {},
+  ): Promise<SelectQueryBuilder<DB, TB, O>> {
+    return query.where(await this.clause(operation, options));
+  }
+
+  /**
+   * Decides many contacts at once with one SQL query (per 500 ids): returns the allowed ids.
+   *
+   * @example
+   * ```ts
+   * const allowed = await me.checkMany('view', [1, 2, 3]); // Set { 1, 3 }
+   * ```
+   */
+  async checkMany(operation: Operation, contactIds: readonly number[]): Promise<Set<number>> {
+    const allowed = new Set<number>();
+    try {
+      const ids = [...new Set(idsSchema.parse(contactIds))];
+      const op = operationSchema.parse(operation);
+      const { snapshot, plan } = await this.#plan(op);
+      const { db, contacts } = this.#engine.store;
+      const alias = 'rg_c';
+      const clause = this.#compile(plan, snapshot, alias);
+      for (let i = 0; i < ids.length; i += 500) {
+        const part = ids.slice(i, i + 500);
+        const { rows } = await sql<{ id: unknown }>`select ${sql.ref(`${alias}.${contacts.columns.id}`)} as ${sql.id('id')} from ${sql.table(
+          this.#engine.contactTable,
+        )} as ${sql.id(alias)} where ${sql.ref(`${alias}.${contacts.columns.id}`)} in (${sql.join(part)}) and ${clause}`.execute(db);
+        for (const r of rows) allowed.add(Number(r.id));
+      }
+      return allowed;
+    } catch (error) {
+      this.#fail('checkMany', error);
+      return new Set();
+    }
+  }
+
+  /**
+   * Lists the ids of the contacts the subject may act on, ordered by id, one page at a time (through the SQL
+   * clause).
+   *
+   * @example
+   * ```ts
+   * const firstPage = await me.listIds('view', { limit: 50 });
+   * const next = await me.listIds('view', { limit: 50, afterId: firstPage.at(-1) });
+   * ```
+   */
+  async listIds(operation: Operation, page: { limit?: number; afterId?: number | undefined } = {}): Promise<number[]> {
+    try {
+      const limit = z.number().int().min(1).max(10_000).parse(page.limit ?? 100);
+      const after = z.number().int().min(0).parse(page.afterId ?? 0);
+      const { contacts, db } = this.#engine.store;
+      const alias = 'rg_c';
+      const id = sql.ref(`${alias}.${contacts.columns.id}`);
+      const clause = await this.clause(operation, { alias });
+      const { rows } = await sql<{ id: unknown }>`select ${id} as ${sql.id('id')} from ${sql.table(this.#engine.contactTable)} as ${sql.id(
+        alias,
+      )} where ${id} > ${after} and ${clause} order by ${id} limit ${limit}`.execute(db);
+      return rows.map((r) => Number(r.id));
+    } catch (error) {
+      this.#fail('listIds', error);
+      return [];
+    }
+  }
+
+  /**
+   * Whether the subject holds a functional permission (directly, through a role, from the host, or implied).
+   *
+   * @example
+   * ```ts
+   * await me.hasPermission('access deleted contacts');
+   * ```
+   */
+  async hasPermission(name: string): Promise<boolean> {
+    try {
+      return (await this.#current()).subject.permissions.has(name);
+    } catch (error) {
+      this.#fail('hasPermission', error);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/** The engine's own tables, each name carrying the configured prefix. */
+export interface TableNames {
+  readonly domain: string;
+  readonly contact: string;
+  readonly contactSubType: string;
+  readonly userLink: string;
+  readonly group: string;
+  readonly groupContact: string;
+  readonly role: string;
+  readonly roleAssignment: string;
+  readonly rolePermission: string;
+  readonly entry: string;
+  readonly audit: string;
+  readonly migration: string;
+  readonly migrationLock: string;
+}
+
+/**
+ * The engine's table names for a prefix (already validated as an identifier prefix).
+ *
+ * @example
+ * ```ts
+ * tableNames('rg_').entry; // 'rg_entry'
+ * ```
+ */
+export function tableNames(prefix: string): TableNames {
+  return {
+    domain: `${prefix}domain`,
+    contact: `${prefix}contact`,
+    contactSubType: `${prefix}contact_sub_type`,
+    userLink: `${prefix}user_link`,
+    group: `${prefix}group`,
+    groupContact: `${prefix}group_contact`,
+    role: `${prefix}role`,
+    roleAssignment: `${prefix}role_assignment`,
+    rolePermission: `${prefix}role_permission`,
+    entry: `${prefix}entry`,
+    audit: `${prefix}audit_log`,
+    migration: `${prefix}migration`,
+    migrationLock: `${prefix}migration_lock`,
+  };
+}
