@@ -1,3 +1,4 @@
+import type { Criteria } from './criteria-schema.js';
 import { permissionEntries } from './functional-permissions.js';
 import { operationSatisfies, type Operation } from './operation-model.js';
 import type { EntryDef, OwnerRef, PolicySnapshot } from './policy-model.js';
@@ -27,7 +28,18 @@ export interface AccessPlan {
   readonly administrator: boolean;
   readonly seesDeleted: boolean;
   readonly entries: readonly PlannedEntry[];
+  /** Extension adjustments for non-administrators: allowed = (tiers allow or any widen) and every narrow. */
+  readonly adjust: ScopeAdjustment;
 }
+
+/** Criteria an extension ANDs (narrow) or ORs (widen) into a decision, each with who contributed it. */
+export interface ScopeAdjustment {
+  readonly narrow: readonly { readonly criteria: Criteria; readonly via: string }[];
+  readonly widen: readonly { readonly criteria: Criteria; readonly via: string }[];
+}
+
+/** No adjustment. */
+export const NO_ADJUSTMENT: ScopeAdjustment = { narrow: [], widen: [] };
 
 /**
  * Compares tiers: positive when `a` is higher.
@@ -55,7 +67,7 @@ function ownerHeld(owner: OwnerRef, subject: ResolvedSubject): string | undefine
     case 'contact':
       return owner.id === subject.contactId ? 'the subject’s own contact' : undefined;
     case 'group':
-      return subject.groupIds.has(owner.id) ? `member of group ${owner.id}` : undefined;
+      return subject.groupIds.has(owner.id) ? `${subject.via.get(`group:${owner.id}`) ?? 'member'} of group ${owner.id}` : undefined;
     case 'role':
       return subject.roleIds.has(owner.id) ? `role ${owner.id} ${subject.via.get(`role:${owner.id}`) ?? ''}`.trim() : undefined;
   }
@@ -72,7 +84,12 @@ function ownerHeld(owner: OwnerRef, subject: ResolvedSubject): string | undefine
  * plan.entries[0]?.tier; // the highest tier
  * ```
  */
-export function buildPlan(snapshot: PolicySnapshot, subject: ResolvedSubject, operation: Operation): AccessPlan {
+export function buildPlan(
+  snapshot: PolicySnapshot,
+  subject: ResolvedSubject,
+  operation: Operation,
+  adjust: ScopeAdjustment = NO_ADJUSTMENT,
+): AccessPlan {
   const planned: PlannedEntry[] = [];
   const consider = (entry: EntryDef): void => {
     if (!entry.active || !operationSatisfies(entry.operation, operation)) return;
@@ -90,5 +107,6 @@ export function buildPlan(snapshot: PolicySnapshot, subject: ResolvedSubject, op
     administrator: subject.isAdministrator,
     seesDeleted: subject.permissions.has('access deleted contacts'),
     entries: planned,
+    adjust,
   };
 }

@@ -37,6 +37,8 @@ export interface Explanation {
   readonly deciding: ExplainedEntry | null;
   readonly losers: readonly { readonly entry: ExplainedEntry; readonly why: string }[];
   readonly conflicts: readonly { readonly allow: ExplainedEntry; readonly deny: ExplainedEntry }[];
+  /** The extension adjustment that changed the outcome, if any. */
+  readonly extension: string | null;
   /** A one-paragraph account in words. */
   readonly summary: string;
   readonly error?: string;
@@ -77,6 +79,8 @@ const REASONS: Readonly<Record<DecisionReason, string>> = {
   'no-applicable-entry': 'no entry applies, and no rule means no access',
   'allowed-by-entry': 'the highest tier allows',
   'denied-by-entry': 'the highest tier holds a deny, and deny beats allow',
+  'allowed-by-extension': 'an extension widened the subject’s scope to this contact',
+  'denied-by-extension': 'an extension narrowed the subject’s scope to exclude this contact',
   error: 'an error occurred, and errors deny',
 };
 
@@ -106,6 +110,7 @@ export function toExplanation(
   const conflicts = detail.conflicts.map((c) => ({ allow: explainEntry(c.allow), deny: explainEntry(c.deny) }));
   let summary = `${detail.allowed ? 'Allowed' : 'Denied'}: ${operation} on contact ${contactId}: ${REASONS[detail.reason]}`;
   if (deciding) summary += `; decided by ${entryLabel(deciding)}`;
+  if (detail.extension) summary += `; through ${detail.extension}`;
   if (conflicts.length > 0) summary += `; conflict: allow and deny both owned by the subject's contact in the deciding tier`;
   if (error !== undefined) summary += `: ${error instanceof Error ? error.message : String(error)}`;
   return {
@@ -126,6 +131,7 @@ export function toExplanation(
     deciding,
     losers: detail.losers.map((l) => ({ entry: explainEntry(l.entry), why: l.why })),
     conflicts,
+    extension: detail.extension,
     summary,
     ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
   };

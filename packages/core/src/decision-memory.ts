@@ -1,5 +1,5 @@
 import { compareTiers, sameTier, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
-import { isGroupMember, type MemoryContext } from './membership-memory.js';
+import { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
 import type { ContactFacts, ObjectRef, PolicySnapshot } from './policy-model.js';
 
 /** Why a decision came out the way it did. */
@@ -11,6 +11,8 @@ export type DecisionReason =
   | 'no-applicable-entry'
   | 'allowed-by-entry'
   | 'denied-by-entry'
+  | 'allowed-by-extension'
+  | 'denied-by-extension'
   | 'error';
 
 /** An applicable entry that did not decide, and why. */
@@ -30,6 +32,8 @@ export interface DecisionDetail {
   readonly losers: readonly LosingEntry[];
   /** Allow and deny both owned by the subject's contact in the deciding tier (an administrator should fix it). */
   readonly conflicts: readonly { readonly allow: PlannedEntry; readonly deny: PlannedEntry }[];
+  /** The extension adjustment that changed the outcome, if any (e.g. `hook tap 'og-sync'`). */
+  readonly extension: string | null;
 }
 
 /**
@@ -48,13 +52,17 @@ export function objectCovers(object: ObjectRef, facts: ContactFacts, ctx: Memory
       return object.id === facts.id;
     case 'group-members':
       return isGroupMember(object.groupId, facts, ctx);
+    case 'contact-ids':
+      return object.ids.includes(facts.id);
+    case 'criteria':
+      return evaluateCriteria(object.criteria, facts, ctx);
     case 'entity':
       return false;
   }
 }
 
 function outcome(reason: DecisionReason, allowed: boolean): DecisionDetail {
-  return { allowed, reason, applicable: [], decidingTier: null, deciding: null, losers: [], conflicts: [] };
+  return { allowed, reason, applicable: [], decidingTier: null, deciding: null, losers: [], conflicts: [], extension: null };
 }
 
 /**
@@ -78,6 +86,18 @@ export function decideInMemory(
   if (facts.isDeleted && !plan.seesDeleted) return outcome('deleted', false);
   if (plan.administrator) return outcome('administrator', true);
   const ctx: MemoryContext = { groups: snapshot.groups, subjectValues: plan.subject.values };
+  const detail = decideByTiers(plan, ctx, facts);
+  if (!detail.allowed) {
+    const widen = plan.adjust.widen.find((w) => evaluateCriteria(w.criteria, facts, ctx));
+    if (widen) return { ...detail, allowed: true, reason: 'allowed-by-extension', extension: widen.via };
+    return detail;
+  }
+  const narrow = plan.adjust.narrow.find((n) => !evaluateCriteria(n.criteria, facts, ctx));
+  if (narrow) return { ...detail, allowed: false, reason: 'denied-by-extension', extension: narrow.via };
+  return detail;
+}
+
+function decideByTiers(plan: AccessPlan, ctx: MemoryContext, facts: ContactFacts): DecisionDetail {
   const applicable = plan.entries.filter((p) => objectCovers(p.entry.object, facts, ctx));
   const top = applicable[0];
   if (!top) return { ...outcome('no-applicable-entry', false), applicable };
@@ -108,5 +128,6 @@ export function decideInMemory(
     deciding,
     losers,
     conflicts,
+    extension: null,
   };
 }

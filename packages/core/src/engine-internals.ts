@@ -1,3 +1,4 @@
+import type { ScopeAdjustment } from './access-plan.js';
 import type { DialectKind } from './dialect-kind.js';
 import type { Operation } from './operation-model.js';
 import type { PolicySnapshot } from './policy-model.js';
@@ -21,6 +22,8 @@ export interface EngineInternals {
   readonly contactTable: string;
   snapshot(domainId: number): Promise<PolicySnapshot>;
   resolve(snapshot: PolicySnapshot, input: SubjectInput): Promise<ResolvedSubject>;
+  /** Extension adjustments of one subject's scope for one operation. */
+  adjust(subject: ResolvedSubject, operation: Operation, snapshot: PolicySnapshot): Promise<ScopeAdjustment>;
   reportError(error: unknown, context: Readonly<Record<string, unknown>>): void;
   decided(record: DecisionRecord): void;
 }

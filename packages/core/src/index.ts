@@ -69,8 +69,8 @@ export {
   type PermissionDefinition,
 } from './functional-permissions.js';
 export { subjectInputSchema, type SubjectInput, type ResolvedSubject } from './subject-model.js';
-export type { PermissionProvider, SubjectContribution, SubjectContributor } from './subject-resolver.js';
-export { buildPlan, compareTiers, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
+export type { PermissionProvider, PermissionOverride, SubjectContribution, SubjectContributor } from './subject-resolver.js';
+export { buildPlan, compareTiers, NO_ADJUSTMENT, type AccessPlan, type PlannedEntry, type Tier, type ScopeAdjustment } from './access-plan.js';
 export { decideInMemory, objectCovers, type DecisionDetail, type DecisionReason, type LosingEntry } from './decision-memory.js';
 export { compileClause, baseFilters } from './permission-clause.js';
 export { toExplanation, explainEntry, entryLabel, type Explanation, type ExplainedEntry } from './decision-explanation.js';

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { sameTier, type AccessPlan, type PlannedEntry } from './access-plan.js';
 import type { ContactsConfig } from './engine-config.js';
 import {
+  criteriaSql,
   groupMemberSql,
   membershipExists,
   SQL_FALSE,
@@ -28,6 +29,12 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
         return SQL_TRUE;
       case 'contact':
         contactIds.push(object.id);
+        break;
+      case 'contact-ids':
+        contactIds.push(...object.ids);
+        break;
+      case 'criteria':
+        parts.push(criteriaSql(object.criteria, ctx));
         break;
       case 'group-members': {
         const group = ctx.groups.get(object.groupId);
@@ -102,5 +109,6 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
     );
     rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
   }
-  return sqlAnd([...base, rest]);
+  const widened = sqlOr([rest, ...plan.adjust.widen.map((w) => criteriaSql(w.criteria, ctx))]);
+  return sqlAnd([...base, widened, ...plan.adjust.narrow.map((n) => criteriaSql(n.criteria, ctx))]);
 }

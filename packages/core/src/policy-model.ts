@@ -19,7 +19,11 @@ export type ObjectRef =
   | { readonly type: 'all-contacts' }
   | { readonly type: 'contact'; readonly id: number }
   | { readonly type: 'group-members'; readonly groupId: number }
-  | { readonly type: 'entity'; readonly entity: string; readonly id: number | null };
+  | { readonly type: 'entity'; readonly entity: string; readonly id: number | null }
+  /** A set of contacts (contributed at run time by an extension; not stored). */
+  | { readonly type: 'contact-ids'; readonly ids: readonly number[] }
+  /** The contacts matching criteria (contributed at run time by an extension; not stored). */
+  | { readonly type: 'criteria'; readonly criteria: Criteria };
 
 /** An entry's effect. */
 export type Effect = 'allow' | 'deny';

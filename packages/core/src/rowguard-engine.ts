@@ -11,7 +11,9 @@ import type { PolicySnapshot } from './policy-model.js';
 import { loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
 import { migrateSchema } from './schema-migrations.js';
 import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './subject-model.js';
-import { resolveSubject, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
+import { resolveSubject, type PermissionOverride, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
+import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
+import type { Operation } from './operation-model.js';
 import { SubjectSession } from './subject-session.js';
 import { tableNames, type TableNames } from './table-names.js';
 
@@ -19,6 +21,14 @@ import { tableNames, type TableNames } from './table-names.js';
 export interface EngineExtension {
   /** Adds groups, roles, entries or permissions to a subject at resolution time. */
   readonly contributeToSubject?: SubjectContributor;
+  /** Overrides functional-permission checks (deny over allow over no opinion). */
+  readonly overridePermissions?: PermissionOverride;
+  /** Narrows or widens a subject's contact scope for one operation (criteria, so both forms apply it). */
+  readonly adjustScope?: (
+    subject: ResolvedSubject,
+    operation: Operation,
+    snapshot: PolicySnapshot,
+  ) => Promise<ScopeAdjustment | undefined>;
   /** Observes committed changes. */
   readonly onChange?: (change: ChangeRecord) => void;
   /** Observes decisions. */
@@ -92,6 +102,8 @@ export class Rowguard {
       contactTable: this.config.contacts.table ?? this.tables.contact,
       snapshot: (domainId) => this.#snapshot(domainId),
       resolve: (snapshot, input) => this.#resolve(snapshot, input),
+      adjust: async (subject, operation, snapshot) =>
+        (await this.#options.extension?.adjustScope?.(subject, operation, snapshot)) ?? NO_ADJUSTMENT,
       reportError: (error, context) => (this.#options.onError ?? defaultOnError)(error, context),
       decided: (record) => this.#options.extension?.onDecision?.(record),
     };
@@ -182,6 +194,7 @@ export class Rowguard {
       registry: this.permissions,
       permissionProvider: this.#options.permissionProvider,
       contributor: this.#options.extension?.contributeToSubject,
+      permissionOverride: this.#options.extension?.overridePermissions,
     });
   }
 }

@@ -30,6 +30,15 @@ export interface SubjectContribution {
   readonly via?: ReadonlyMap<string, string>;
 }
 
+/**
+ * Overrides functional-permission checks for a subject: `allow` adds a permission (with what it implies),
+ * `deny` removes one; deny wins over allow.
+ */
+export type PermissionOverride = (
+  subject: Omit<ResolvedSubject, 'isAdministrator' | 'permissions' | 'extraEntries'>,
+  held: ReadonlySet<string>,
+) => Promise<{ readonly allow?: readonly string[]; readonly deny?: readonly string[] } | undefined>;
+
 /** A hook the engine calls after the stored holdings are resolved and before roles are expanded. */
 export type SubjectContributor = (
   subject: Omit<ResolvedSubject, 'roleIds' | 'isAdministrator' | 'permissions' | 'extraEntries'>,
@@ -55,6 +64,7 @@ export async function resolveSubject(
     readonly registry: PermissionRegistry;
     readonly permissionProvider?: PermissionProvider | undefined;
     readonly contributor?: SubjectContributor | undefined;
+    readonly permissionOverride?: PermissionOverride | undefined;
   },
 ): Promise<ResolvedSubject> {
   const domainId = snapshot.domainId;
@@ -130,7 +140,12 @@ export async function resolveSubject(
   const granted: string[] = [...(contribution?.permissions ?? [])];
   for (const id of roleIds) granted.push(...(snapshot.rolePermissions.get(id) ?? []));
   if (options.permissionProvider) granted.push(...(await options.permissionProvider({ domainId, contactId, userId })));
-  const permissions = options.registry.expand(granted);
+  let permissions = options.registry.expand(granted);
+  if (options.permissionOverride) {
+    const verdict = await options.permissionOverride({ ...base, roleIds }, permissions);
+    permissions = options.registry.expand([...permissions, ...(verdict?.allow ?? [])]);
+    for (const name of verdict?.deny ?? []) permissions.delete(name);
+  }
 
   return { ...base, roleIds, isAdministrator, permissions, extraEntries: contribution?.entries ?? [] };
 }

@@ -60,7 +60,7 @@ export class SubjectSession {
     const { snapshot, subject, plans } = await this.#current();
     let plan = plans.get(op);
     if (!plan) {
-      plan = buildPlan(snapshot, subject, op);
+      plan = buildPlan(snapshot, subject, op, await this.#engine.adjust(subject, op, snapshot));
       plans.set(op, plan);
     }
     return { snapshot, plan };
@@ -122,6 +122,7 @@ export class SubjectSession {
         deciding: null,
         losers: [],
         conflicts: [],
+        extension: null,
       };
       return { detail, subject: this.#resolved?.subject ?? null, error };
     }
