@@ -1,5 +1,6 @@
 import type { ScopeAdjustment } from './access-plan.js';
 import type { DialectKind } from './dialect-kind.js';
+import type { EntityCondition, EntityPermission } from './entity-permissions.js';
 import type { Operation } from './operation-model.js';
 import type { PolicySnapshot } from './policy-model.js';
 import type { StoreContext } from './policy-store.js';
@@ -25,5 +26,11 @@ export interface EngineInternals {
   /** Extension adjustments of one subject's scope for one operation. */
   adjust(subject: ResolvedSubject, operation: Operation, snapshot: PolicySnapshot): Promise<ScopeAdjustment>;
   reportError(error: unknown, context: Readonly<Record<string, unknown>>): void;
+  /** Known non-contact object types (built-in and host-registered). */
+  readonly entityTypes: ReadonlySet<string>;
+  /** Extension adjustment of a non-contact type's permitted ids. */
+  adjustEntities(subject: ResolvedSubject, entity: string, operation: Operation, permission: EntityPermission): Promise<EntityPermission>;
+  /** Extension conditions on a host entity table. */
+  entityConditions(subject: ResolvedSubject, entity: string, operation: Operation): Promise<readonly EntityCondition[]>;
   decided(record: DecisionRecord): void;
 }

@@ -80,3 +80,19 @@ export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } fro
 export { tableNames, type TableNames } from './table-names.js';
 export { migrateSchema, engineMigrations } from './schema-migrations.js';
 export { connectDatabase, type DatabaseConnection } from './database-connect.js';
+export {
+  BUILTIN_ENTITY_TYPES,
+  ALL_ENTITIES,
+  NO_ENTITY,
+  entityAllowed,
+  decideEntity,
+  permittedEntities,
+  entityClauseSql,
+  conditionsHold,
+  entityConditionSchema,
+  entityPermissionSchema,
+  type EntityPermission,
+  type EntityCondition,
+  type EntityDecision,
+} from './entity-permissions.js';
+export { candidateSchema, candidateFacts, decideCreate, type Candidate, type CandidateInput, type CreateDecision } from './create-check.js';

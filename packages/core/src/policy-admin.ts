@@ -40,6 +40,7 @@ import { flag, objectFromRow, ownerFromRow, type StoreContext } from './policy-s
 export interface AdminContext extends StoreContext {
   readonly dialect: DialectKind;
   readonly registry: PermissionRegistry;
+  readonly entityTypes: ReadonlySet<string>;
   readonly domainId: number;
   /** Called after every committed write, with what changed (used by extensions for change events). */
   readonly onChange?: ((change: ChangeRecord) => void) | undefined;
@@ -212,6 +213,11 @@ export class PolicyAdmin {
   }
 
   async #checkObject(trx: Db, object: ObjectRef): Promise<void> {
+    if (object.type === 'entity' && !this.#ctx.entityTypes.has(object.entity)) {
+      throw new PolicyError('invalid_input', `unknown object type '${object.entity}' (register it in the engine's entityTypes)`, {
+        entity: object.entity,
+      });
+    }
     if (object.type === 'contact') await this.#contact(trx, object.id);
     else if (object.type === 'group-members') await this.#own(trx, this.#ctx.tables.group, object.groupId, 'unknown_group', 'group');
     else if (object.type === 'entity' && object.entity === 'group' && object.id !== null) {

@@ -14,6 +14,14 @@ import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './s
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
 import type { Operation } from './operation-model.js';
+import {
+  BUILTIN_ENTITY_TYPES,
+  entityConditionSchema,
+  entityPermissionSchema,
+  type EntityCondition,
+  type EntityPermission,
+} from './entity-permissions.js';
+import { candidateSchema, type CandidateInput, type CreateDecision } from './create-check.js';
 import { SubjectSession } from './subject-session.js';
 import { tableNames, type TableNames } from './table-names.js';
 
@@ -29,6 +37,19 @@ export interface EngineExtension {
     operation: Operation,
     snapshot: PolicySnapshot,
   ) => Promise<ScopeAdjustment | undefined>;
+  /** Alters the permitted ids of a non-contact type for a subject and operation. */
+  readonly adjustEntities?: (
+    subject: ResolvedSubject,
+    entity: string,
+    operation: Operation,
+    permission: EntityPermission,
+  ) => Promise<EntityPermission | undefined>;
+  /** Adds structured conditions to the clause over a host entity table. */
+  readonly entityConditions?: (
+    subject: ResolvedSubject,
+    entity: string,
+    operation: Operation,
+  ) => Promise<readonly EntityCondition[] | undefined>;
   /** Observes committed changes. */
   readonly onChange?: (change: ChangeRecord) => void;
   /** Observes decisions. */
@@ -106,6 +127,13 @@ export class Rowguard {
         (await this.#options.extension?.adjustScope?.(subject, operation, snapshot)) ?? NO_ADJUSTMENT,
       reportError: (error, context) => (this.#options.onError ?? defaultOnError)(error, context),
       decided: (record) => this.#options.extension?.onDecision?.(record),
+      entityTypes: new Set<string>([...BUILTIN_ENTITY_TYPES, ...this.config.entityTypes]),
+      adjustEntities: async (subject, entity, operation, permission) => {
+        const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission);
+        return adjusted === undefined ? permission : entityPermissionSchema.parse(adjusted);
+      },
+      entityConditions: async (subject, entity, operation) =>
+        z.array(entityConditionSchema).parse((await this.#options.extension?.entityConditions?.(subject, entity, operation)) ?? []),
     };
   }
 
@@ -165,6 +193,7 @@ export class Rowguard {
         ...this.#store,
         dialect: this.dialect,
         registry: this.permissions,
+        entityTypes: this.#internals.entityTypes,
         domainId,
         onChange: this.#options.extension?.onChange,
       },
@@ -255,6 +284,37 @@ export class Domain {
       throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
     }
     return new SubjectSession(this.#internals, this.id, parsed.data);
+  }
+
+  /**
+   * Creates a contact on behalf of a subject, if the subject may: checks the candidate against the subject's
+   * `create` entries, then inserts it and adds it to the groups the decision names, in one audited
+   * transaction. A denied or invalid create writes nothing and says why.
+   *
+   * @example
+   * ```ts
+   * const result = await domain.createContactAs({ userId: 'mgr-vn' }, { contactType: 'Individual', subTypes: ['sales'], attributes: { country: 'VN' } }, 'mgr-vn');
+   * if (!result.created) console.log(result.decision.explanation.summary);
+   * ```
+   */
+  async createContactAs(
+    subject: SubjectInput,
+    candidate: CandidateInput,
+    actor: string,
+  ): Promise<{ created: true; contactId: number; decision: CreateDecision } | { created: false; decision: CreateDecision }> {
+    const parsed = candidateSchema.safeParse(candidate);
+    if (!parsed.success) {
+      throw new PolicyError('invalid_input', `invalid candidate: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+    }
+    const decision = await this.subject(subject).checkCreate(parsed.data);
+    if (!decision.allowed) return { created: false, decision };
+    const c = parsed.data;
+    const contactId = await this.admin(actor).transaction(async (tx) => {
+      const id = await tx.createContact({ key: c.key ?? null, contactType: c.contactType, sortName: c.sortName ?? null, subTypes: c.subTypes, attributes: c.attributes });
+      for (const groupId of decision.addToGroups) await tx.setMembership({ groupId, contactId: id, status: 'Added' });
+      return id;
+    });
+    return { created: true, contactId, decision };
   }
 
   /**

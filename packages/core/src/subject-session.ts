@@ -12,12 +12,35 @@ import type { PolicySnapshot } from './policy-model.js';
 import { loadContactFacts } from './policy-store.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 import type { EngineInternals } from './engine-internals.js';
+import { candidateSchema, decideCreate, type CandidateInput, type CreateDecision } from './create-check.js';
+import {
+  conditionsHold,
+  entityAllowed,
+  entityClauseSql,
+  NO_ENTITY,
+  permittedEntities,
+  type EntityPermission,
+} from './entity-permissions.js';
+import { entityTypeSchema } from './policy-admin-schemas.js';
+import { PolicyError } from './engine-errors.js';
+import type { FieldValue } from './policy-model.js';
 
 /** Options of the SQL form. */
 export interface ClauseOptions {
   /** The alias (or table name) of the contact table in the host's query. Default: the contact table's name. */
   readonly alias?: string;
 }
+
+const ERROR_DETAIL: DecisionDetail = {
+  allowed: false,
+  reason: 'error',
+  applicable: [],
+  decidingTier: null,
+  deciding: null,
+  losers: [],
+  conflicts: [],
+  extension: null,
+};
 
 const idsSchema = z.array(z.number().int().positive()).max(100_000);
 const contactIdSchema = z.number().int().positive();
@@ -114,17 +137,7 @@ export class SubjectSession {
       return { detail, subject: plan.subject };
     } catch (error) {
       this.#fail(action, error);
-      const detail: DecisionDetail = {
-        allowed: false,
-        reason: 'error',
-        applicable: [],
-        decidingTier: null,
-        deciding: null,
-        losers: [],
-        conflicts: [],
-        extension: null,
-      };
-      return { detail, subject: this.#resolved?.subject ?? null, error };
+      return { detail: { ...ERROR_DETAIL }, subject: this.#resolved?.subject ?? null, error };
     }
   }
 
@@ -263,6 +276,111 @@ export class SubjectSession {
     } catch (error) {
       this.#fail('listIds', error);
       return [];
+    }
+  }
+
+  /**
+   * Checks a candidate contact against the subject's `create` entries (see {@link decideCreate}). Nothing is
+   * written; use `domain.createContactAs` to create.
+   *
+   * @example
+   * ```ts
+   * const d = await me.checkCreate({ contactType: 'Individual', subTypes: ['sales'], attributes: { country: 'VN' } });
+   * d.allowed; d.addToGroups; d.explanation.summary;
+   * ```
+   */
+  async checkCreate(candidate: CandidateInput): Promise<CreateDecision> {
+    try {
+      const c = candidateSchema.parse(candidate);
+      const { snapshot, plan } = await this.#plan('create');
+      return decideCreate(plan, snapshot, c, this.#engine.store.fields);
+    } catch (error) {
+      this.#fail('checkCreate', error);
+      const detail: DecisionDetail = { ...ERROR_DETAIL };
+      return { allowed: false, addToGroups: [], failedCriteria: [], explanation: toExplanation(detail, this.#resolved?.subject ?? null, 'create', 0, error) };
+    }
+  }
+
+  async #entityPermission(entity: string, operation: Operation): Promise<{ permission: EntityPermission; plan: AccessPlan }> {
+    const type = entityTypeSchema.parse(entity);
+    if (!this.#engine.entityTypes.has(type)) throw new PolicyError('invalid_input', `unknown object type '${type}'`, { entity: type });
+    const op = operationSchema.parse(operation);
+    const { plan } = await this.#plan(op);
+    const permission = await this.#engine.adjustEntities(plan.subject, type, op, permittedEntities(plan, type));
+    return { permission, plan };
+  }
+
+  /**
+   * The ids of a non-contact type (group, custom_group, profile or a host type) the subject may act on:
+   * `{ mode: 'only', ids }` or `{ mode: 'all-except', ids }`.
+   *
+   * @example
+   * ```ts
+   * await me.permittedEntityIds('custom_group', 'view'); // { mode: 'all-except', ids: [7] }
+   * ```
+   */
+  async permittedEntityIds(entity: string, operation: Operation): Promise<EntityPermission> {
+    try {
+      return (await this.#entityPermission(entity, operation)).permission;
+    } catch (error) {
+      this.#fail('permittedEntityIds', error);
+      return NO_ENTITY;
+    }
+  }
+
+  /**
+   * Decides one id of a non-contact type. When an extension adds conditions on the host's table, pass the
+   * table (and id column) so the row can be checked too; without it such a check denies.
+   *
+   * @example
+   * ```ts
+   * await me.checkEntity('profile', 'edit', 3);
+   * ```
+   */
+  async checkEntity(entity: string, operation: Operation, id: number, options: { table?: string; idColumn?: string } = {}): Promise<boolean> {
+    try {
+      const entityId = contactIdSchema.parse(id);
+      const { permission, plan } = await this.#entityPermission(entity, operation);
+      if (!entityAllowed(permission, entityId)) return false;
+      const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
+      if (conditions.length === 0) return true;
+      if (!options.table) throw new PolicyError('invalid_input', `conditions apply to '${entity}': pass its table to check one id`, { entity });
+      const table = identifierSchema.parse(options.table);
+      const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${sql.ref(idColumn)} = ${entityId}`.execute(
+        this.#engine.store.db,
+      );
+      const row = rows[0];
+      if (!row) return false;
+      const values: Record<string, FieldValue> = {};
+      for (const [k, v] of Object.entries(row)) values[k] = v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : String(v);
+      return conditionsHold(conditions, values);
+    } catch (error) {
+      this.#fail('checkEntity', error);
+      return false;
+    }
+  }
+
+  /**
+   * The SQL form for a non-contact type: a predicate over the host table alias holding its ids, with any
+   * extension conditions ANDed in.
+   *
+   * @example
+   * ```ts
+   * const where = await me.entityClause('custom_group', 'view', { alias: 'cg', idColumn: 'id' });
+   * await db.selectFrom('custom_group as cg').selectAll().where(where).execute();
+   * ```
+   */
+  async entityClause(entity: string, operation: Operation, options: { alias: string; idColumn?: string }): Promise<Expression<SqlBool>> {
+    try {
+      const alias = identifierSchema.parse(options.alias);
+      const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
+      const { permission, plan } = await this.#entityPermission(entity, operation);
+      const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
+      return entityClauseSql(permission, conditions, alias, idColumn);
+    } catch (error) {
+      this.#fail('entityClause', error);
+      return SQL_FALSE;
     }
   }
 
