@@ -226,11 +226,16 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const t = tableNames(config.tablePrefix);
   const migrations = engineMigrations(config.tablePrefix, dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+  // On PostgreSQL the migrator must look in the schema the tables go to (the first on the search path), not in
+  // any schema that happens to hold a table of the same name.
+  const schema =
+    dialect === 'postgres' ? String((await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s) : undefined;
   const migrator = new Migrator({
     db,
     provider,
     migrationTableName: t.migration,
     migrationLockTableName: t.migrationLock,
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new StorageError('migrating the schema', error);
