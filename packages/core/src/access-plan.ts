@@ -23,7 +23,7 @@ export interface PlannedEntry {
  * (highest first), and the two special cases. The in-memory decision and the SQL clause both start here.
  */
 export interface AccessPlan {
-  readonly operation: Operation;
+  readonly operation: Operation | 'grant';
   readonly subject: ResolvedSubject;
   readonly administrator: boolean;
   readonly seesDeleted: boolean;
@@ -58,7 +58,15 @@ export function sameTier(a: Tier, b: Tier): boolean {
   return a.priority === b.priority && a.level === b.level;
 }
 
-function ownerHeld(owner: OwnerRef, subject: ResolvedSubject): string | undefined {
+/**
+ * How the subject holds an owner, in words, or undefined when it does not hold it.
+ *
+ * @example
+ * ```ts
+ * ownerHeld({ type: 'authenticated' }, subject); // 'Authenticated (the subject has a user)'
+ * ```
+ */
+export function ownerHeld(owner: OwnerRef, subject: Pick<ResolvedSubject, 'hasUser' | 'contactId' | 'groupIds' | 'roleIds' | 'via'>): string | undefined {
   switch (owner.type) {
     case 'everyone':
       return 'Everyone';
@@ -87,19 +95,35 @@ function ownerHeld(owner: OwnerRef, subject: ResolvedSubject): string | undefine
 export function buildPlan(
   snapshot: PolicySnapshot,
   subject: ResolvedSubject,
-  operation: Operation,
+  operation: Operation | 'grant',
   adjust: ScopeAdjustment = NO_ADJUSTMENT,
 ): AccessPlan {
   const planned: PlannedEntry[] = [];
+  const satisfies = (op: EntryDef['operation']): boolean => (operation === 'grant' ? op === 'grant' : operationSatisfies(op, operation));
   const consider = (entry: EntryDef): void => {
-    if (!entry.active || !operationSatisfies(entry.operation, operation)) return;
+    if (!entry.active || entry.object.type === 'delegation' || !satisfies(entry.operation)) return;
     const heldVia = ownerHeld(entry.owner, subject);
     if (heldVia === undefined) return;
     planned.push({ entry, tier: { priority: entry.priority, level: entry.owner.type === 'contact' ? 1 : 0 }, heldVia });
   };
   snapshot.entries.forEach(consider);
   subject.extraEntries.forEach(consider);
-  permissionEntries(subject.permissions, operation, subject.contactId).forEach(consider);
+  if (operation !== 'grant') {
+    permissionEntries(subject.permissions, operation, subject.contactId).forEach(consider);
+    if (subject.relations.length > 0 && (operation === 'view' || operation === 'edit')) {
+      consider({
+        id: null,
+        key: null,
+        effect: 'allow',
+        operation,
+        owner: { type: 'everyone' },
+        object: { type: 'related', relationshipTypeId: null, permission: operation },
+        priority: 0,
+        active: true,
+        source: 'relationship',
+      });
+    }
+  }
   planned.sort((a, b) => compareTiers(b.tier, a.tier));
   return {
     operation,

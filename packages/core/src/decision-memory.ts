@@ -1,6 +1,7 @@
 import { compareTiers, sameTier, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
 import { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
 import type { ContactFacts, ObjectRef, PolicySnapshot } from './policy-model.js';
+import { relationCovers } from './relationship-access.js';
 
 /** Why a decision came out the way it did. */
 export type DecisionReason =
@@ -56,6 +57,13 @@ export function objectCovers(object: ObjectRef, facts: ContactFacts, ctx: Memory
       return object.ids.includes(facts.id);
     case 'criteria':
       return evaluateCriteria(object.criteria, facts, ctx);
+    case 'related':
+      return relationCovers(ctx.relations ?? [], facts.id, object.relationshipTypeId, object.permission);
+    case 'delegated': {
+      const granterCtx: MemoryContext = { groups: ctx.groups, subjectValues: object.granterValues };
+      return objectCovers(object.base, facts, granterCtx) && (object.criteria === null || evaluateCriteria(object.criteria, facts, granterCtx));
+    }
+    case 'delegation':
     case 'entity':
       return false;
   }
@@ -85,7 +93,7 @@ export function decideInMemory(
   if (facts.domainId !== null && facts.domainId !== plan.subject.domainId) return outcome('other-domain', false);
   if (facts.isDeleted && !plan.seesDeleted) return outcome('deleted', false);
   if (plan.administrator) return outcome('administrator', true);
-  const ctx: MemoryContext = { groups: snapshot.groups, subjectValues: plan.subject.values };
+  const ctx: MemoryContext = { groups: snapshot.groups, subjectValues: plan.subject.values, relations: plan.subject.relations };
   const detail = decideByTiers(plan, ctx, facts);
   if (!detail.allowed) {
     const widen = plan.adjust.widen.find((w) => evaluateCriteria(w.criteria, facts, ctx));

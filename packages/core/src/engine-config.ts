@@ -95,6 +95,8 @@ export const engineConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/, 'must be letters, digits or underscores')
       .default('rg_'),
+    /** Relationship settings: second-degree permissions are opt-in. */
+    relationships: z.object({ secondDegree: z.boolean().default(false) }).strict().default({ secondDegree: false }),
     /** Non-contact object types the host registers, besides `group`, `custom_group` and `profile`. */
     entityTypes: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _')).default([]),
     contacts: contactsConfigSchema.default({

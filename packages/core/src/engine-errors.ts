@@ -31,7 +31,11 @@ export type PolicyErrorCode =
   | 'not_static_group'
   | 'duplicate'
   | 'in_use'
-  | 'host_managed';
+  | 'host_managed'
+  | 'unknown_relationship_type'
+  | 'unknown_relationship'
+  | 'delegation_refused'
+  | 'delegation_loop';
 
 /**
  * Bad input to a public API: invalid shape, a reference to something that does not exist or lives in another

@@ -26,6 +26,10 @@ export interface EngineInternals {
   /** Extension adjustments of one subject's scope for one operation. */
   adjust(subject: ResolvedSubject, operation: Operation, snapshot: PolicySnapshot): Promise<ScopeAdjustment>;
   reportError(error: unknown, context: Readonly<Record<string, unknown>>): void;
+  /** Today, `YYYY-MM-DD` (relationship dates). */
+  today(): string;
+  /** Whether second-degree relationships count. */
+  readonly secondDegree: boolean;
   /** Known non-contact object types (built-in and host-registered). */
   readonly entityTypes: ReadonlySet<string>;
   /** Extension adjustment of a non-contact type's permitted ids. */

@@ -1,12 +1,15 @@
 import { isToken, type Criteria, type CriteriaValue } from './criteria-schema.js';
 import { likeToRegExp } from './like-pattern.js';
 import type { ContactFacts, FieldValue, GroupDef } from './policy-model.js';
+import type { Relation } from './relationship-access.js';
 import { compareValues } from './text-order.js';
 
 /** What criteria evaluation needs besides the contact: the groups and the subject's values for tokens. */
 export interface MemoryContext {
   readonly groups: ReadonlyMap<number, GroupDef>;
   readonly subjectValues: Readonly<Record<string, FieldValue>>;
+  /** The subject's relations (for `related` objects); empty when unknown. */
+  readonly relations?: readonly Relation[];
 }
 
 const MAX_GROUP_DEPTH = 64;

@@ -17,6 +17,12 @@ export interface SqlContext {
   readonly subjectValues: Readonly<Record<string, FieldValue>>;
   /** Counter for unique subquery aliases. */
   readonly counter: { n: number };
+  /** The subject's contact id (for `related` objects). */
+  readonly subjectContactId: number | null;
+  /** Today, `YYYY-MM-DD`, for relationship dates. */
+  readonly today: string;
+  /** Whether second-degree relationships count. */
+  readonly secondDegree: boolean;
 }
 
 /** A constant true predicate (portable across dialects). */

@@ -13,6 +13,7 @@ import {
   type SqlContext,
 } from './membership-sql.js';
 import type { ObjectRef } from './policy-model.js';
+import { relatedSql } from './relationship-access.js';
 
 /**
  * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
@@ -35,6 +36,18 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
         break;
       case 'criteria':
         parts.push(criteriaSql(object.criteria, ctx));
+        break;
+      case 'related':
+        parts.push(relatedSql(ctx, object.relationshipTypeId, object.permission));
+        break;
+      case 'delegated': {
+        const granterCtx: SqlContext = { ...ctx, subjectValues: object.granterValues };
+        parts.push(
+          sqlAnd([objectsSql([object.base], granterCtx), object.criteria === null ? SQL_TRUE : criteriaSql(object.criteria, granterCtx)]),
+        );
+        break;
+      }
+      case 'delegation':
         break;
       case 'group-members': {
         const group = ctx.groups.get(object.groupId);

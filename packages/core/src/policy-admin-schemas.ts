@@ -24,6 +24,9 @@ export const objectSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('contact'), id }).strict(),
   z.object({ type: z.literal('group-members'), groupId: id }).strict(),
   z.object({ type: z.literal('entity'), entity: entityTypeSchema, id: id.nullable() }).strict(),
+  z
+    .object({ type: z.literal('related'), relationshipTypeId: id.nullable().default(null), permission: z.enum(['view', 'edit']).default('view') })
+    .strict(),
 ]);
 
 /**
@@ -162,6 +165,88 @@ export type ContactPatch = z.input<typeof contactPatchSchema>;
 export const userLinkInputSchema = z.object({ userId: z.string().min(1).max(191), contactId: id }).strict();
 /** A user <-> contact link. */
 export type UserLinkInput = z.input<typeof userLinkInputSchema>;
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+const permission = z.enum(['none', 'view', 'edit']);
+
+/**
+ * zod schema of a relationship type: a name each way and what each side may do to the other.
+ *
+ * @example
+ * ```ts
+ * relationshipTypeInputSchema.parse({ name: 'Employee of', nameBA: 'Employer of', permissionAB: 'none', permissionBA: 'edit' });
+ * ```
+ */
+export const relationshipTypeInputSchema = z
+  .object({
+    name,
+    nameBA: name.nullable().optional(),
+    permissionAB: permission.default('none'),
+    permissionBA: permission.default('none'),
+    active: z.boolean().default(true),
+  })
+  .strict();
+/** A relationship type. */
+export type RelationshipTypeInput = z.input<typeof relationshipTypeInputSchema>;
+/** zod schema of a change to a relationship type. */
+export const relationshipTypePatchSchema = relationshipTypeInputSchema.partial().strict();
+/** A change to a relationship type. */
+export type RelationshipTypePatch = z.input<typeof relationshipTypePatchSchema>;
+
+/**
+ * zod schema of a relationship: contact A is `<type name>` contact B, active, between optional dates
+ * (inclusive, `YYYY-MM-DD`).
+ *
+ * @example
+ * ```ts
+ * relationshipInputSchema.parse({ typeId: 1, contactA: 7, contactB: 9, startDate: '2026-01-01' });
+ * ```
+ */
+export const relationshipInputSchema = z
+  .object({
+    typeId: id,
+    contactA: id,
+    contactB: id,
+    active: z.boolean().default(true),
+    startDate: day.nullable().optional(),
+    endDate: day.nullable().optional(),
+  })
+  .strict()
+  .refine((r) => r.contactA !== r.contactB, { message: 'a contact cannot be related to itself', path: ['contactB'] })
+  .refine((r) => !r.startDate || !r.endDate || r.startDate <= r.endDate, { message: 'the dates are reversed (end before start)', path: ['endDate'] });
+/** A relationship. */
+export type RelationshipInput = z.input<typeof relationshipInputSchema>;
+/** zod schema of a change to a relationship. */
+export const relationshipPatchSchema = z
+  .object({ active: z.boolean().optional(), startDate: day.nullable().optional(), endDate: day.nullable().optional() })
+  .strict();
+/** A change to a relationship. */
+export type RelationshipPatch = z.input<typeof relationshipPatchSchema>;
+
+/**
+ * zod schema of a delegation: the granter hands the recipient a subset of one of its own allow entries (the
+ * parent), with the same or a narrower operation, optionally narrowed further by criteria.
+ *
+ * @example
+ * ```ts
+ * delegationInputSchema.parse({ granter: 7, recipient: 9, parentEntryId: 12, operation: 'view', criteria: { subType: 'volunteer' } });
+ * ```
+ */
+export const delegationInputSchema = z
+  .object({
+    key: key.nullable().optional(),
+    granter: id,
+    recipient: id,
+    parentEntryId: id,
+    operation: z.enum(ENTRY_OPERATIONS).refine((op) => op !== 'grant', 'a delegation cannot hand on the grant right itself'),
+    criteria: z.unknown().optional(),
+  })
+  .strict();
+/** A delegation. */
+export type DelegationInput = z.input<typeof delegationInputSchema>;
 
 /** zod schema of a positive id. */
 export const idSchema = id;

@@ -20,6 +20,16 @@ import {
   rolePatchSchema,
   rolePermissionInputSchema,
   userLinkInputSchema,
+  relationshipTypeInputSchema,
+  relationshipTypePatchSchema,
+  relationshipInputSchema,
+  relationshipPatchSchema,
+  delegationInputSchema,
+  type DelegationInput,
+  type RelationshipTypeInput,
+  type RelationshipTypePatch,
+  type RelationshipInput,
+  type RelationshipPatch,
   type AssignmentInput,
   type ContactInput,
   type ContactPatch,
@@ -33,7 +43,11 @@ import {
   type RolePermissionInput,
   type UserLinkInput,
 } from './policy-admin-schemas.js';
-import type { ObjectRef, OwnerRef } from './policy-model.js';
+import type { ContactFacts, ObjectRef, OwnerRef, PolicySnapshot } from './policy-model.js';
+import type { ResolvedSubject } from './subject-model.js';
+import { buildPlan, ownerHeld } from './access-plan.js';
+import { decideInMemory } from './decision-memory.js';
+import { operationWithin } from './operation-model.js';
 import { flag, objectFromRow, ownerFromRow, type StoreContext } from './policy-store.js';
 
 /** What the write API needs. */
@@ -42,6 +56,8 @@ export interface AdminContext extends StoreContext {
   readonly registry: PermissionRegistry;
   readonly entityTypes: ReadonlySet<string>;
   readonly domainId: number;
+  /** Resolves what a delegation is checked against: the snapshot, the granter, the recipient's contact. */
+  readonly delegationContext?: (granter: number, recipient: number) => Promise<DelegationContext>;
   /** Called after every committed write, with what changed (used by extensions for change events). */
   readonly onChange?: ((change: ChangeRecord) => void) | undefined;
 }
@@ -49,6 +65,13 @@ export interface AdminContext extends StoreContext {
 /** An audited change as read back from the audit log, with its timestamp (ISO 8601). */
 export interface AuditRecord extends ChangeRecord {
   readonly at: string;
+}
+
+/** What a delegation is checked against. */
+export interface DelegationContext {
+  readonly snapshot: PolicySnapshot;
+  readonly granter: ResolvedSubject;
+  readonly recipient: ContactFacts | undefined;
 }
 
 /** One audited change. */
@@ -178,7 +201,13 @@ export class PolicyAdmin {
   }
 
   /** Loads a row of this domain or throws `unknown_*` / `cross_domain`. */
-  async #own(trx: Db, table: string, id: number, code: 'unknown_group' | 'unknown_role' | 'unknown_entry' | 'unknown_assignment', what: string) {
+  async #own(
+    trx: Db,
+    table: string,
+    id: number,
+    code: 'unknown_group' | 'unknown_role' | 'unknown_entry' | 'unknown_assignment' | 'unknown_relationship_type' | 'unknown_relationship',
+    what: string,
+  ) {
     const row = await this.#row(trx, table, id);
     if (!row) throw new PolicyError(code, `${what} ${id} does not exist`, { id });
     if (Number(row.domain_id) !== this.#ctx.domainId) {
@@ -217,6 +246,9 @@ export class PolicyAdmin {
       throw new PolicyError('invalid_input', `unknown object type '${object.entity}' (register it in the engine's entityTypes)`, {
         entity: object.entity,
       });
+    }
+    if (object.type === 'related' && object.relationshipTypeId !== null) {
+      await this.#own(trx, this.#ctx.tables.relationshipType, object.relationshipTypeId, 'unknown_relationship_type', 'relationship type');
     }
     if (object.type === 'contact') await this.#contact(trx, object.id);
     else if (object.type === 'group-members') await this.#own(trx, this.#ctx.tables.group, object.groupId, 'unknown_group', 'group');
@@ -265,8 +297,17 @@ export class PolicyAdmin {
       owner_type: e.owner.type,
       owner_id: 'id' in e.owner ? e.owner.id : null,
       object_type: o.type,
-      object_entity: o.type === 'entity' ? o.entity : null,
-      object_id: o.type === 'contact' ? o.id : o.type === 'group-members' ? o.groupId : o.type === 'entity' ? o.id : null,
+      object_entity: o.type === 'entity' ? o.entity : o.type === 'related' ? o.permission : null,
+      object_id:
+        o.type === 'contact'
+          ? o.id
+          : o.type === 'group-members'
+            ? o.groupId
+            : o.type === 'entity'
+              ? o.id
+              : o.type === 'related'
+                ? o.relationshipTypeId
+                : null,
       priority: e.priority,
       is_active: e.active ? 1 : 0,
     };
@@ -310,6 +351,15 @@ export class PolicyAdmin {
     const changes = parseInput(entryPatchSchema, patch, 'entry change');
     await this.#write('entry.update', 'entry', async (trx) => {
       const row = await this.#own(trx, this.#ctx.tables.entry, id, 'unknown_entry', 'entry');
+      if (row.object_type === 'delegation') {
+        // A delegated entry follows its parent; only switching it on or off is a change of its own.
+        const keys = Object.keys(changes).filter((k) => (changes as Record<string, unknown>)[k] !== undefined);
+        if (keys.some((k) => k !== 'active')) {
+          throw new PolicyError('invalid_input', `entry ${id} is a delegation: only 'active' can change; delegate again instead`, { id });
+        }
+        if (changes.active !== undefined) await trx.updateTable(this.#ctx.tables.entry).set({ is_active: changes.active ? 1 : 0 }).where('id', '=', id).execute();
+        return { targetId: id, before: row, after: { ...row, is_active: changes.active ? 1 : 0 }, result: undefined };
+      }
       const before = this.#entryFromRow(row);
       const merged = parseInput(entryInputSchema, { ...before, ...changes }, 'entry');
       if (changes.owner) await this.#checkOwner(trx, merged.owner);
@@ -332,8 +382,9 @@ export class PolicyAdmin {
     parseInput(idSchema, id, 'entry id');
     await this.#write('entry.delete', 'entry', async (trx) => {
       const row = await this.#own(trx, this.#ctx.tables.entry, id, 'unknown_entry', 'entry');
+      const dependents = await trx.selectFrom(this.#ctx.tables.entry).select('id').where('parent_entry_id', '=', id).execute();
       await trx.deleteFrom(this.#ctx.tables.entry).where('id', '=', id).execute();
-      return { targetId: id, before: this.#entryFromRow(row), after: null, result: undefined };
+      return { targetId: id, before: row.object_type === 'delegation' ? row : this.#entryFromRow(row), after: { orphanedDelegations: dependents.map((e) => Number(e.id)) }, result: undefined };
     });
   }
 
@@ -821,6 +872,201 @@ export class PolicyAdmin {
       const row = await trx.selectFrom(t.userLink).selectAll().where('domain_id', '=', this.#ctx.domainId).where('user_id', '=', u).executeTakeFirst();
       await trx.deleteFrom(t.userLink).where('domain_id', '=', this.#ctx.domainId).where('user_id', '=', u).execute();
       return { targetId: u, before: row ?? null, after: null, result: undefined };
+    });
+  }
+
+  /**
+   * Creates a relationship type with a permission in each direction (`none`, `view` or `edit`).
+   *
+   * @example
+   * ```ts
+   * const employee = await admin.createRelationshipType({ name: 'Employee of', nameBA: 'Employer of', permissionBA: 'edit' });
+   * ```
+   */
+  async createRelationshipType(input: RelationshipTypeInput): Promise<number> {
+    const r = parseInput(relationshipTypeInputSchema, input, 'relationship type');
+    return this.#write('relationship_type.create', 'relationship_type', async (trx) => {
+      await this.#uniqueName(trx, this.#ctx.tables.relationshipType, 'name', r.name, null, 'relationship type');
+      const id = await this.#insert(trx, this.#ctx.tables.relationshipType, {
+        domain_id: this.#ctx.domainId,
+        name: r.name,
+        name_b_a: r.nameBA ?? null,
+        permission_a_b: r.permissionAB,
+        permission_b_a: r.permissionBA,
+        is_active: r.active ? 1 : 0,
+      });
+      return { targetId: id, before: null, after: { id, ...r }, result: id };
+    });
+  }
+
+  /**
+   * Changes a relationship type (names, permissions, active flag).
+   *
+   * @example
+   * ```ts
+   * await admin.updateRelationshipType(2, { permissionBA: 'view' });
+   * ```
+   */
+  async updateRelationshipType(id: number, patch: RelationshipTypePatch): Promise<void> {
+    parseInput(idSchema, id, 'relationship type id');
+    const c = parseInput(relationshipTypePatchSchema, patch, 'relationship type change');
+    await this.#write('relationship_type.update', 'relationship_type', async (trx) => {
+      const t = this.#ctx.tables.relationshipType;
+      const row = await this.#own(trx, t, id, 'unknown_relationship_type', 'relationship type');
+      const set: Record<string, unknown> = {};
+      if (c.name !== undefined) {
+        await this.#uniqueName(trx, t, 'name', c.name, id, 'relationship type');
+        set.name = c.name;
+      }
+      if (c.nameBA !== undefined) set.name_b_a = c.nameBA;
+      if (c.permissionAB !== undefined) set.permission_a_b = c.permissionAB;
+      if (c.permissionBA !== undefined) set.permission_b_a = c.permissionBA;
+      if (c.active !== undefined) set.is_active = c.active ? 1 : 0;
+      if (Object.keys(set).length > 0) await trx.updateTable(t).set(set).where('id', '=', id).execute();
+      return { targetId: id, before: row, after: { ...row, ...set }, result: undefined };
+    });
+  }
+
+  /**
+   * Relates two contacts of this domain: A is `<type>` of B, active, between optional inclusive dates.
+   *
+   * @example
+   * ```ts
+   * await admin.createRelationship({ typeId: employee, contactA: 7, contactB: 3, startDate: '2026-01-01' });
+   * ```
+   */
+  async createRelationship(input: RelationshipInput): Promise<number> {
+    const r = parseInput(relationshipInputSchema, input, 'relationship');
+    return this.#write('relationship.create', 'relationship', async (trx) => {
+      await this.#own(trx, this.#ctx.tables.relationshipType, r.typeId, 'unknown_relationship_type', 'relationship type');
+      await this.#contact(trx, r.contactA);
+      await this.#contact(trx, r.contactB);
+      const id = await this.#insert(trx, this.#ctx.tables.relationship, {
+        domain_id: this.#ctx.domainId,
+        type_id: r.typeId,
+        contact_a: r.contactA,
+        contact_b: r.contactB,
+        is_active: r.active ? 1 : 0,
+        start_date: r.startDate ?? null,
+        end_date: r.endDate ?? null,
+      });
+      return { targetId: id, before: null, after: { id, ...r }, result: id };
+    });
+  }
+
+  /**
+   * Changes a relationship's active flag or dates (reversed dates are refused).
+   *
+   * @example
+   * ```ts
+   * await admin.updateRelationship(5, { endDate: '2026-12-31' });
+   * ```
+   */
+  async updateRelationship(id: number, patch: RelationshipPatch): Promise<void> {
+    parseInput(idSchema, id, 'relationship id');
+    const c = parseInput(relationshipPatchSchema, patch, 'relationship change');
+    await this.#write('relationship.update', 'relationship', async (trx) => {
+      const t = this.#ctx.tables.relationship;
+      const row = await this.#own(trx, t, id, 'unknown_relationship', 'relationship');
+      const start = c.startDate !== undefined ? c.startDate : row.start_date;
+      const end = c.endDate !== undefined ? c.endDate : row.end_date;
+      if (start && end && start > end) {
+        throw new PolicyError('invalid_input', `the dates are reversed (end ${end} before start ${start})`, { startDate: start, endDate: end });
+      }
+      const set: Record<string, unknown> = {};
+      if (c.active !== undefined) set.is_active = c.active ? 1 : 0;
+      if (c.startDate !== undefined) set.start_date = c.startDate;
+      if (c.endDate !== undefined) set.end_date = c.endDate;
+      if (Object.keys(set).length > 0) await trx.updateTable(t).set(set).where('id', '=', id).execute();
+      return { targetId: id, before: row, after: { ...row, ...set }, result: undefined };
+    });
+  }
+
+  /**
+   * Deletes a relationship.
+   *
+   * @example
+   * ```ts
+   * await admin.deleteRelationship(5);
+   * ```
+   */
+  async deleteRelationship(id: number): Promise<void> {
+    parseInput(idSchema, id, 'relationship id');
+    await this.#write('relationship.delete', 'relationship', async (trx) => {
+      const row = await this.#own(trx, this.#ctx.tables.relationship, id, 'unknown_relationship', 'relationship');
+      await trx.deleteFrom(this.#ctx.tables.relationship).where('id', '=', id).execute();
+      return { targetId: id, before: row, after: null, result: undefined };
+    });
+  }
+
+  /**
+   * Delegates a subset of one of the granter's allow entries (the parent) to a recipient: the same or a
+   * narrower operation, the parent's object narrowed by optional criteria. Refused (nothing written) when the
+   * granter does not hold the parent, has no grant right covering the recipient, the operation is wider than
+   * the parent's, or the recipient already stands in the parent's chain of granters. The derived entry stays
+   * bounded by its parent at every decision.
+   *
+   * @example
+   * ```ts
+   * await admin.delegate({ granter: 7, recipient: 9, parentEntryId: 12, operation: 'view', criteria: { subType: 'volunteer' } });
+   * ```
+   */
+  async delegate(input: DelegationInput): Promise<number> {
+    const d = parseInput(delegationInputSchema, input, 'delegation');
+    const refuse = (message: string, details: Record<string, unknown> = {}): never => {
+      throw new PolicyError('delegation_refused', message, { ...d, ...details });
+    };
+    if (d.granter === d.recipient) throw new PolicyError('delegation_loop', 'a contact cannot delegate to itself', { granter: d.granter });
+    if (!this.#ctx.delegationContext) throw new PolicyError('invalid_input', 'delegation needs the engine', {});
+    const criteria = d.criteria === undefined || d.criteria === null ? null : checkCriteria(d.criteria, this.#ctx.fields);
+    const { snapshot, granter, recipient } = await this.#ctx.delegationContext(d.granter, d.recipient);
+    if (!recipient || (recipient.domainId !== null && recipient.domainId !== this.#ctx.domainId)) {
+      throw new PolicyError('unknown_contact', `contact ${d.recipient} does not exist in this domain`, { contactId: d.recipient });
+    }
+    const byId = new Map(snapshot.entries.map((e) => [e.id, e]));
+    const parent = byId.get(d.parentEntryId);
+    if (!parent) throw new PolicyError('unknown_entry', `entry ${d.parentEntryId} does not exist in this domain`, { id: d.parentEntryId });
+    if (!parent.active || parent.effect !== 'allow' || parent.operation === 'grant') {
+      refuse(`entry ${parent.id} is not an active allow that can be delegated`);
+    }
+    const held =
+      parent.object.type === 'delegation'
+        ? granter.extraEntries.some((e) => e.id === parent.id && e.object.type === 'delegated')
+        : ownerHeld(parent.owner, granter) !== undefined;
+    if (!held) refuse(`contact ${d.granter} does not hold entry ${parent.id}`);
+    if (parent.object.type === 'related' || parent.object.type === 'entity') refuse(`entry ${parent.id} governs ${parent.object.type} objects, which cannot be delegated`);
+    if (!operationWithin(d.operation, parent.operation)) refuse(`operation '${d.operation}' is wider than the parent's '${parent.operation}'`);
+    const grantPlan = buildPlan(snapshot, granter, 'grant');
+    if (!grantPlan.administrator && grantPlan.entries.length === 0) refuse(`contact ${d.granter} has no grant right`);
+    if (!decideInMemory(grantPlan, snapshot, recipient).allowed) refuse(`contact ${d.recipient} is outside contact ${d.granter}'s grant set`);
+    for (let link = parent; link.object.type === 'delegation'; ) {
+      if (link.object.granterId === d.recipient) {
+        throw new PolicyError('delegation_loop', `contact ${d.recipient} already granted entry ${link.id}'s chain`, { chain: link.id });
+      }
+      const next = byId.get(link.object.parentEntryId);
+      if (!next) break;
+      link = next;
+    }
+    return this.#write('entry.delegate', 'entry', async (trx) => {
+      if (criteria) for (const g of criteria.groupIds) await this.#own(trx, this.#ctx.tables.group, g, 'unknown_group', 'group');
+      if (d.key) await this.#uniqueName(trx, this.#ctx.tables.entry, 'entry_key', d.key, null, 'entry key');
+      const id = await this.#insert(trx, this.#ctx.tables.entry, {
+        domain_id: this.#ctx.domainId,
+        entry_key: d.key ?? null,
+        effect: 'allow',
+        operation: d.operation,
+        owner_type: 'contact',
+        owner_id: d.recipient,
+        object_type: 'delegation',
+        object_entity: null,
+        object_id: parent.id,
+        priority: parent.priority,
+        is_active: 1,
+        parent_entry_id: parent.id,
+        criteria: criteria ? JSON.stringify(criteria.criteria) : null,
+        granted_by: d.granter,
+      });
+      return { targetId: id, before: null, after: { id, ...d }, result: id };
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Criteria } from './criteria-schema.js';
 import type { EntryOperation } from './operation-model.js';
+import type { RelationshipTypeDef } from './relationship-access.js';
 
 /** Membership statuses of a static group; only `Added` counts as membership. */
 export const MEMBERSHIP_STATUSES = ['Added', 'Removed', 'Pending'] as const;
@@ -23,7 +24,28 @@ export type ObjectRef =
   /** A set of contacts (contributed at run time by an extension; not stored). */
   | { readonly type: 'contact-ids'; readonly ids: readonly number[] }
   /** The contacts matching criteria (contributed at run time by an extension; not stored). */
-  | { readonly type: 'criteria'; readonly criteria: Criteria };
+  | { readonly type: 'criteria'; readonly criteria: Criteria }
+  /**
+   * Contacts related to the subject through current relationships whose type grants at least `permission`
+   * (of one type, first degree, when `relationshipTypeId` is set).
+   */
+  | { readonly type: 'related'; readonly relationshipTypeId: number | null; readonly permission: 'view' | 'edit' }
+  /** A stored delegation, before it is checked against its parent (never applicable as such). */
+  | {
+      readonly type: 'delegation';
+      readonly parentEntryId: number;
+      readonly granterId: number;
+      readonly criteria: Criteria | null;
+    }
+  /** A delegation as checked for one recipient: the parent's object (tokens of the granter) narrowed by criteria. */
+  | {
+      readonly type: 'delegated';
+      readonly parentEntryId: number;
+      readonly granterId: number;
+      readonly base: ObjectRef;
+      readonly criteria: Criteria | null;
+      readonly granterValues: Readonly<Record<string, FieldValue>>;
+    };
 
 /** An entry's effect. */
 export type Effect = 'allow' | 'deny';
@@ -77,6 +99,7 @@ export interface PolicySnapshot {
   readonly roles: ReadonlyMap<number, RoleDef>;
   readonly assignments: readonly AssignmentDef[];
   readonly rolePermissions: ReadonlyMap<number, readonly string[]>;
+  readonly relationshipTypes: ReadonlyMap<number, RelationshipTypeDef>;
 }
 
 /** A scalar value of a contact field. */

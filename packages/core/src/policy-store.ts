@@ -17,6 +17,7 @@ import type {
   RoleDef,
 } from './policy-model.js';
 import type { TableNames } from './table-names.js';
+import type { RelationshipPermission, RelationshipRow, RelationshipTypeDef } from './relationship-access.js';
 
 /** Converts a database flag (0/1, boolean, '0'/'1', bigint string) to a boolean. */
 export function flag(value: unknown): boolean {
@@ -61,8 +62,19 @@ export function ownerFromRow(type: string, id: unknown): OwnerRef {
 }
 
 /** Rebuilds an object reference from its columns. */
-export function objectFromRow(type: string, entity: unknown, id: unknown): ObjectRef {
+export function objectFromRow(type: string, entity: unknown, id: unknown, extra: { criteria?: unknown; grantedBy?: unknown } = {}): ObjectRef {
   switch (type) {
+    case 'related':
+      return {
+        type,
+        relationshipTypeId: id === null || id === undefined ? null : Number(id),
+        permission: entity === 'edit' ? 'edit' : 'view',
+      };
+    case 'delegation': {
+      const parsed = extra.criteria ? criteriaSchema.safeParse(JSON.parse(String(extra.criteria))) : undefined;
+      if (parsed && !parsed.success) throw new Error(`delegation of entry ${String(id)} has invalid stored criteria`);
+      return { type, parentEntryId: Number(id), granterId: Number(extra.grantedBy), criteria: parsed?.data ?? null };
+    }
     case 'all-contacts':
       return { type };
     case 'contact':
@@ -74,6 +86,43 @@ export function objectFromRow(type: string, entity: unknown, id: unknown): Objec
     default:
       throw new Error(`unknown object type '${type}' in the entry table`);
   }
+}
+
+function permissionOf(value: unknown): RelationshipPermission {
+  return value === 'view' || value === 'edit' ? value : 'none';
+}
+
+/**
+ * Loads the relationships touching any of the given contacts (both directions), for the in-memory relations.
+ *
+ * @example
+ * ```ts
+ * await loadRelationships(ctx, 1, [7]);
+ * ```
+ */
+export async function loadRelationships(ctx: StoreContext, domainId: number, contactIds: readonly number[]): Promise<RelationshipRow[]> {
+  if (contactIds.length === 0) return [];
+  const out = new Map<number, RelationshipRow>();
+  for (const part of chunks([...new Set(contactIds)])) {
+    const rows = await ctx.db
+      .selectFrom(ctx.tables.relationship)
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where((eb) => eb.or([eb('contact_a', 'in', part), eb('contact_b', 'in', part)]))
+      .execute();
+    for (const r of rows) {
+      out.set(Number(r.id), {
+        id: Number(r.id),
+        typeId: Number(r.type_id),
+        contactA: Number(r.contact_a),
+        contactB: Number(r.contact_b),
+        active: flag(r.is_active),
+        startDate: r.start_date === null ? null : String(r.start_date),
+        endDate: r.end_date === null ? null : String(r.end_date),
+      });
+    }
+  }
+  return [...out.values()];
 }
 
 /** Parses a stored group's criteria (stored as JSON text); a corrupt value throws, which fails closed. */
@@ -97,7 +146,7 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
   const { db, tables: t } = ctx;
   const version = await readVersion(ctx, domainId);
   if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
-  const [entryRows, groupRows, roleRows, assignmentRows, permissionRows] = await Promise.all([
+  const [entryRows, groupRows, roleRows, assignmentRows, permissionRows, typeRows] = await Promise.all([
     db.selectFrom(t.entry).selectAll().where('domain_id', '=', domainId).orderBy('id').execute(),
     db.selectFrom(t.group).selectAll().where('domain_id', '=', domainId).execute(),
     db.selectFrom(t.role).selectAll().where('domain_id', '=', domainId).execute(),
@@ -108,14 +157,28 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
       .select(['p.role_id', 'p.permission'])
       .where('r.domain_id', '=', domainId)
       .execute(),
+    db.selectFrom(t.relationshipType).selectAll().where('domain_id', '=', domainId).execute(),
   ]);
+  const relationshipTypes = new Map<number, RelationshipTypeDef>(
+    typeRows.map((r) => [
+      Number(r.id),
+      {
+        id: Number(r.id),
+        name: String(r.name),
+        nameBA: r.name_b_a === null ? null : String(r.name_b_a),
+        permissionAB: permissionOf(r.permission_a_b),
+        permissionBA: permissionOf(r.permission_b_a),
+        active: flag(r.is_active),
+      },
+    ]),
+  );
   const entries: EntryDef[] = entryRows.map((r) => ({
     id: Number(r.id),
     key: r.entry_key ?? null,
     effect: r.effect === 'deny' ? 'deny' : 'allow',
     operation: r.operation as EntryOperation,
     owner: ownerFromRow(r.owner_type, r.owner_id),
-    object: objectFromRow(r.object_type, r.object_entity, r.object_id),
+    object: objectFromRow(r.object_type, r.object_entity, r.object_id, { criteria: r.criteria, grantedBy: r.granted_by }),
     priority: Number(r.priority),
     active: flag(r.is_active),
     source: 'entry',
@@ -151,7 +214,7 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
     list.push(String(r.permission));
     rolePermissions.set(Number(r.role_id), list);
   }
-  return { domainId, version, entries, groups, roles, assignments, rolePermissions };
+  return { domainId, version, entries, groups, roles, assignments, rolePermissions, relationshipTypes };
 }
 
 function contactColumns(ctx: StoreContext): RawBuilder<unknown> {

@@ -8,12 +8,13 @@ import { PolicyError, RowguardError } from './engine-errors.js';
 import { PermissionRegistry, type PermissionDefinition } from './functional-permissions.js';
 import { PolicyAdmin, type AuditRecord, type ChangeRecord } from './policy-admin.js';
 import type { PolicySnapshot } from './policy-model.js';
-import { loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
+import { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
 import { migrateSchema } from './schema-migrations.js';
 import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './subject-model.js';
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
 import type { Operation } from './operation-model.js';
+import { isoDay } from './relationship-access.js';
 import {
   BUILTIN_ENTITY_TYPES,
   entityConditionSchema,
@@ -70,6 +71,8 @@ export interface RowguardOptions extends EngineConfigInput {
   readonly onError?: (error: unknown, context: Readonly<Record<string, unknown>>) => void;
   /** An extension (see `@rowguard/hooks`). */
   readonly extension?: EngineExtension;
+  /** The clock relationship dates are compared with (default: the system clock; dates are taken in UTC). */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -128,6 +131,8 @@ export class Rowguard {
       reportError: (error, context) => (this.#options.onError ?? defaultOnError)(error, context),
       decided: (record) => this.#options.extension?.onDecision?.(record),
       entityTypes: new Set<string>([...BUILTIN_ENTITY_TYPES, ...this.config.entityTypes]),
+      today: () => isoDay((this.#options.clock ?? (() => new Date()))()),
+      secondDegree: this.config.relationships.secondDegree,
       adjustEntities: async (subject, entity, operation, permission) => {
         const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission);
         return adjusted === undefined ? permission : entityPermissionSchema.parse(adjusted);
@@ -195,6 +200,11 @@ export class Rowguard {
         registry: this.permissions,
         entityTypes: this.#internals.entityTypes,
         domainId,
+        delegationContext: async (granter, recipient) => {
+          const snapshot = await this.#snapshot(domainId);
+          const resolved = await this.#resolve(snapshot, { contactId: granter });
+          return { snapshot, granter: resolved, recipient: (await loadContactFacts(this.#store, [recipient])).get(recipient) };
+        },
         onChange: this.#options.extension?.onChange,
       },
       actor,
@@ -224,6 +234,8 @@ export class Rowguard {
       permissionProvider: this.#options.permissionProvider,
       contributor: this.#options.extension?.contributeToSubject,
       permissionOverride: this.#options.extension?.overridePermissions,
+      today: this.#internals.today(),
+      secondDegree: this.config.relationships.secondDegree,
     });
   }
 }

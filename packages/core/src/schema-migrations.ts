@@ -189,17 +189,51 @@ function initialSchema(t: TableNames, dialect: DialectKind): Migration {
   };
 }
 
+function relationshipsAndDelegation(t: TableNames, dialect: DialectKind): Migration {
+  const text = exactText(dialect);
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await tableOptions(
+        withId(db.schema.createTable(t.relationshipType), dialect)
+          .addColumn('domain_id', 'integer', (c) => c.notNull())
+          .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
+          .addColumn('name_b_a', 'varchar(128)', text)
+          .addColumn('permission_a_b', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
+          .addColumn('permission_b_a', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
+          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+          .addUniqueConstraint(`${t.relationshipType}_name_uq`, ['domain_id', 'name']),
+        dialect,
+      ).execute();
+      await tableOptions(
+        withId(db.schema.createTable(t.relationship), dialect)
+          .addColumn('domain_id', 'integer', (c) => c.notNull())
+          .addColumn('type_id', 'integer', (c) => c.notNull())
+          .addColumn('contact_a', 'integer', (c) => c.notNull())
+          .addColumn('contact_b', 'integer', (c) => c.notNull())
+          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('start_date', 'varchar(10)')
+          .addColumn('end_date', 'varchar(10)'),
+        dialect,
+      ).execute();
+      await db.schema.createIndex(`${t.relationship}_a_ix`).on(t.relationship).columns(['contact_a', 'contact_b']).execute();
+      await db.schema.createIndex(`${t.relationship}_b_ix`).on(t.relationship).columns(['contact_b', 'contact_a']).execute();
+      await db.schema.alterTable(t.entry).addColumn('granted_by', 'integer').execute();
+      await db.schema.createIndex(`${t.entry}_parent_ix`).on(t.entry).columns(['parent_entry_id']).execute();
+    },
+  };
+}
+
 /**
  * The engine's migrations, in order. Migrations are code, keyed by a sortable name.
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
   const t = tableNames(prefix);
-  return { '0001_initial': initialSchema(t, dialect) };
+  return { '0001_initial': initialSchema(t, dialect), '0002_relationships_delegation': relationshipsAndDelegation(t, dialect) };
 }
 
 async function existingColumns(db: Kysely<any>, dialect: DialectKind, table: string): Promise<Set<string>> {

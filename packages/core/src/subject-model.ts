@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EntryDef, FieldValue } from './policy-model.js';
+import type { Relation } from './relationship-access.js';
 
 /**
  * zod schema of a subject as a host names it: a contact id, a host user id (looked up through the user <->
@@ -39,6 +40,8 @@ export interface ResolvedSubject {
   readonly permissions: ReadonlySet<string>;
   /** How each group or role is held, for explanations: `group:3` -> `member`, `role:2` -> `via group 3`. */
   readonly via: ReadonlyMap<string, string>;
-  /** Entries an extension added for this subject (already in the domain, active). */
+  /** Entries added for this subject: checked delegations, and whatever an extension contributes. */
   readonly extraEntries: readonly EntryDef[];
+  /** Contacts the subject reaches through current permissioned relationships. */
+  readonly relations: readonly Relation[];
 }

@@ -1,7 +1,11 @@
+import { buildPlan, ownerHeld } from './access-plan.js';
+import { decideInMemory } from './decision-memory.js';
 import { PolicyError } from './engine-errors.js';
 import type { PermissionRegistry } from './functional-permissions.js';
-import type { EntryDef, PolicySnapshot } from './policy-model.js';
-import { loadContactFacts, type StoreContext } from './policy-store.js';
+import { operationWithin, type EntryOperation } from './operation-model.js';
+import type { ContactFacts, EntryDef, PolicySnapshot } from './policy-model.js';
+import { loadContactFacts, loadRelationships, type StoreContext } from './policy-store.js';
+import { computeRelations } from './relationship-access.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 
 /**
@@ -30,6 +34,12 @@ export interface SubjectContribution {
   readonly via?: ReadonlyMap<string, string>;
 }
 
+/** The subject as extensions see it before roles and permissions are expanded. */
+export type SubjectBase = Omit<ResolvedSubject, 'roleIds' | 'isAdministrator' | 'permissions' | 'extraEntries'>;
+
+/** A hook the engine calls after the stored holdings are resolved and before roles are expanded. */
+export type SubjectContributor = (subject: SubjectBase, snapshot: PolicySnapshot) => Promise<SubjectContribution | undefined>;
+
 /**
  * Overrides functional-permission checks for a subject: `allow` adds a permission (with what it implies),
  * `deny` removes one; deny wins over allow.
@@ -39,20 +49,34 @@ export type PermissionOverride = (
   held: ReadonlySet<string>,
 ) => Promise<{ readonly allow?: readonly string[]; readonly deny?: readonly string[] } | undefined>;
 
-/** A hook the engine calls after the stored holdings are resolved and before roles are expanded. */
-export type SubjectContributor = (
-  subject: Omit<ResolvedSubject, 'roleIds' | 'isAdministrator' | 'permissions' | 'extraEntries'>,
-  snapshot: PolicySnapshot,
-) => Promise<SubjectContribution | undefined>;
+/** Settings of subject resolution. */
+export interface ResolveOptions {
+  readonly registry: PermissionRegistry;
+  readonly permissionProvider?: PermissionProvider | undefined;
+  readonly contributor?: SubjectContributor | undefined;
+  readonly permissionOverride?: PermissionOverride | undefined;
+  /** Today, `YYYY-MM-DD`. */
+  readonly today: string;
+  readonly secondDegree: boolean;
+}
+
+const MAX_DELEGATION_DEPTH = 8;
+
+function narrowerOperation(a: EntryOperation, b: EntryOperation): EntryOperation | undefined {
+  if (operationWithin(a, b)) return a;
+  if (operationWithin(b, a)) return b;
+  return undefined;
+}
 
 /**
  * Resolves a subject against a snapshot: finds its contact through the user link, reads its field values (for
- * tokens) and group memberships, then the roles held directly or through static groups, administrator status
- * and functional permissions (stored per role, from the host, implications expanded).
+ * tokens), group memberships and relationships, then the roles held directly or through static groups,
+ * administrator status, functional permissions (stored per role, from the host, implications expanded), and
+ * the delegations made to it that are still within their parents.
  *
  * @example
  * ```ts
- * const subject = await resolveSubject(store, snapshot, { userId: 'u-17' }, { registry });
+ * const subject = await resolveSubject(store, snapshot, { userId: 'u-17' }, { registry, today: '2026-11-22', secondDegree: false });
  * subject.roleIds; // Set { 2, 5 }
  * ```
  */
@@ -60,13 +84,9 @@ export async function resolveSubject(
   store: StoreContext,
   snapshot: PolicySnapshot,
   input: SubjectInput,
-  options: {
-    readonly registry: PermissionRegistry;
-    readonly permissionProvider?: PermissionProvider | undefined;
-    readonly contributor?: SubjectContributor | undefined;
-    readonly permissionOverride?: PermissionOverride | undefined;
-  },
-): Promise<ResolvedSubject> {
+  options: ResolveOptions,
+  depth = 0,
+): Promise<ResolvedSubject & { readonly facts: ContactFacts | null }> {
   const domainId = snapshot.domainId;
   let contactId = input.contactId ?? null;
   const userId = input.userId ?? null;
@@ -80,11 +100,7 @@ export async function resolveSubject(
       .executeTakeFirst();
     const linked = link ? Number(link.contact_id) : null;
     if (linked !== null && contactId !== null && linked !== contactId) {
-      throw new PolicyError('invalid_input', `user '${userId}' is linked to contact ${linked}, not ${contactId}`, {
-        userId,
-        contactId,
-        linked,
-      });
+      throw new PolicyError('invalid_input', `user '${userId}' is linked to contact ${linked}, not ${contactId}`, { userId, contactId, linked });
     }
     contactId = contactId ?? linked;
   } else if (contactId !== null) {
@@ -100,13 +116,16 @@ export async function resolveSubject(
   const via = new Map<string, string>();
   const groupIds = new Set<number>();
   let values: Record<string, string | number | null> = {};
+  let facts: ContactFacts | null = null;
+  let relations: ResolvedSubject['relations'] = [];
   if (contactId !== null) {
-    const facts = (await loadContactFacts(store, [contactId])).get(contactId);
+    const [loaded, firstRows] = await Promise.all([
+      loadContactFacts(store, [contactId]),
+      snapshot.relationshipTypes.size > 0 ? loadRelationships(store, domainId, [contactId]) : Promise.resolve([]),
+    ]);
+    facts = loaded.get(contactId) ?? null;
     if (!facts || (facts.domainId !== null && facts.domainId !== domainId)) {
-      throw new PolicyError('unknown_contact', `subject contact ${contactId} does not exist in domain ${domainId}`, {
-        contactId,
-        domainId,
-      });
+      throw new PolicyError('unknown_contact', `subject contact ${contactId} does not exist in domain ${domainId}`, { contactId, domainId });
     }
     values = { ...facts.values };
     for (const [groupId, status] of facts.statuses) {
@@ -116,9 +135,15 @@ export async function resolveSubject(
         via.set(`group:${groupId}`, 'member');
       }
     }
+    let rows = firstRows;
+    if (options.secondDegree && rows.length > 0) {
+      const middle = rows.flatMap((r) => [r.contactA, r.contactB]).filter((id) => id !== contactId);
+      rows = await loadRelationships(store, domainId, [contactId, ...middle]);
+    }
+    relations = computeRelations(contactId, rows, snapshot.relationshipTypes, options.today, options.secondDegree);
   }
 
-  const base = { domainId, contactId, userId, hasUser, values, groupIds, via };
+  const base: SubjectBase = { domainId, contactId, userId, hasUser, values, groupIds, via, relations };
   const contribution = options.contributor ? await options.contributor(base, snapshot) : undefined;
   for (const id of contribution?.groupIds ?? []) groupIds.add(id);
   for (const [k, v] of contribution?.via ?? []) via.set(k, v);
@@ -147,5 +172,62 @@ export async function resolveSubject(
     for (const name of verdict?.deny ?? []) permissions.delete(name);
   }
 
-  return { ...base, roleIds, isAdministrator, permissions, extraEntries: contribution?.entries ?? [] };
+  const resolved = { ...base, roleIds, isAdministrator, permissions, extraEntries: [...(contribution?.entries ?? [])], facts };
+  if (facts !== null) resolved.extraEntries.push(...(await checkedDelegations(store, snapshot, resolved, facts, options, depth)));
+  return resolved;
+}
+
+/**
+ * The delegations made to a subject, each checked against its parent at this very moment: the parent is an
+ * active allow the granter still holds, the granter still has a grant right covering the subject, and the
+ * operation is narrowed to what both allow. What fails any of these is dropped (access shrinks or stops).
+ */
+async function checkedDelegations(
+  store: StoreContext,
+  snapshot: PolicySnapshot,
+  recipient: ResolvedSubject,
+  facts: ContactFacts,
+  options: ResolveOptions,
+  depth: number,
+): Promise<EntryDef[]> {
+  const stored = snapshot.entries.filter(
+    (e) => e.active && e.object.type === 'delegation' && e.owner.type === 'contact' && e.owner.id === recipient.contactId,
+  );
+  if (stored.length === 0 || depth >= MAX_DELEGATION_DEPTH) return [];
+  const byId = new Map(snapshot.entries.map((e) => [e.id, e]));
+  const granters = new Map<number, ResolvedSubject | null>();
+  const out: EntryDef[] = [];
+  for (const entry of stored) {
+    if (entry.object.type !== 'delegation') continue;
+    const { parentEntryId, granterId, criteria } = entry.object;
+    const parent = byId.get(parentEntryId);
+    if (!parent || !parent.active || parent.effect !== 'allow' || parent.operation === 'grant' || granterId === recipient.contactId) continue;
+    if (!granters.has(granterId)) {
+      granters.set(
+        granterId,
+        await resolveSubject(store, snapshot, { contactId: granterId }, options, depth + 1).catch(() => null),
+      );
+    }
+    const granter = granters.get(granterId);
+    if (!granter) continue;
+    // The parent as the granter holds it now: a stored entry they own, or a delegation they received.
+    let base = parent.object;
+    if (parent.object.type === 'delegation') {
+      const held = granter.extraEntries.find((e) => e.id === parent.id && e.object.type === 'delegated');
+      if (!held) continue;
+      base = held.object;
+    } else if (ownerHeld(parent.owner, granter) === undefined) continue;
+    if (base.type === 'related' || base.type === 'entity') continue;
+    // The grant right: the granter's `grant` entries, decided by tiers over the recipient's contact.
+    if (!decideInMemory(buildPlan(snapshot, granter, 'grant'), snapshot, facts).allowed) continue;
+    const operation = narrowerOperation(entry.operation, parent.operation);
+    if (!operation) continue;
+    out.push({
+      ...entry,
+      operation,
+      object: { type: 'delegated', parentEntryId, granterId, base, criteria, granterValues: granter.values },
+      source: `delegation from contact ${granterId} (parent entry ${parentEntryId})`,
+    });
+  }
+  return out;
 }

@@ -62,7 +62,7 @@ export class SubjectSession {
   readonly #engine: EngineInternals;
   readonly #domainId: number;
   readonly #input: SubjectInput;
-  #resolved: { version: number; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> } | undefined;
+  #resolved: { version: number; today: string; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> } | undefined;
 
   constructor(engine: EngineInternals, domainId: number, input: SubjectInput) {
     this.#engine = engine;
@@ -72,9 +72,10 @@ export class SubjectSession {
 
   async #current(): Promise<{ snapshot: PolicySnapshot; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> }> {
     const snapshot = await this.#engine.snapshot(this.#domainId);
-    if (this.#resolved?.version !== snapshot.version) {
+    const today = this.#engine.today();
+    if (this.#resolved?.version !== snapshot.version || this.#resolved.today !== today) {
       const subject = await this.#engine.resolve(snapshot, this.#input);
-      this.#resolved = { version: snapshot.version, subject, plans: new Map() };
+      this.#resolved = { version: snapshot.version, today, subject, plans: new Map() };
     }
     return { snapshot, subject: this.#resolved.subject, plans: this.#resolved.plans };
   }
@@ -199,6 +200,9 @@ export class SubjectSession {
       groups: snapshot.groups,
       subjectValues: plan.subject.values,
       counter: { n: 0 },
+      subjectContactId: plan.subject.contactId,
+      today: this.#engine.today(),
+      secondDegree: this.#engine.secondDegree,
     };
     return compileClause(plan, this.#engine.store.contacts, ctx);
   }

@@ -11,6 +11,8 @@ export interface TableNames {
   readonly rolePermission: string;
   readonly entry: string;
   readonly audit: string;
+  readonly relationshipType: string;
+  readonly relationship: string;
   readonly migration: string;
   readonly migrationLock: string;
 }
@@ -36,6 +38,8 @@ export function tableNames(prefix: string): TableNames {
     rolePermission: `${prefix}role_permission`,
     entry: `${prefix}entry`,
     audit: `${prefix}audit_log`,
+    relationshipType: `${prefix}relationship_type`,
+    relationship: `${prefix}relationship`,
     migration: `${prefix}migration`,
     migrationLock: `${prefix}migration_lock`,
   };

@@ -1,0 +1,219 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sqlOr, SQL_FALSE, type SqlContext } from './membership-sql.js';
+
+/** What a relationship type lets one side do to the other. */
+export type RelationshipPermission = 'none' | 'view' | 'edit';
+
+/** A relationship type: names and a permission in each direction (A over B, B over A). */
+export interface RelationshipTypeDef {
+  readonly id: number;
+  readonly name: string;
+  readonly nameBA: string | null;
+  readonly permissionAB: RelationshipPermission;
+  readonly permissionBA: RelationshipPermission;
+  readonly active: boolean;
+}
+
+/** A stored relationship between two contacts. */
+export interface RelationshipRow {
+  readonly id: number;
+  readonly typeId: number;
+  readonly contactA: number;
+  readonly contactB: number;
+  readonly active: boolean;
+  readonly startDate: string | null;
+  readonly endDate: string | null;
+}
+
+/** A contact the subject reaches through permissioned relationships. */
+export interface Relation {
+  readonly contactId: number;
+  /** The relationship type (first degree); null for second-degree relations. */
+  readonly typeId: number | null;
+  readonly level: 'view' | 'edit';
+  readonly degree: 1 | 2;
+  /** In words, for explanations. */
+  readonly path: string;
+}
+
+/**
+ * Today's date as the engine compares it with relationship dates (`YYYY-MM-DD`, UTC).
+ *
+ * @example
+ * ```ts
+ * isoDay(new Date('2026-11-22T10:00:00Z')); // '2026-11-22'
+ * ```
+ */
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Whether a relationship counts today: active, of an active type, and today within its dates (inclusive;
+ * a missing date is open-ended).
+ *
+ * @example
+ * ```ts
+ * relationshipCurrent(row, type, '2026-11-22');
+ * ```
+ */
+export function relationshipCurrent(row: RelationshipRow, type: RelationshipTypeDef | undefined, today: string): boolean {
+  return (
+    row.active &&
+    type !== undefined &&
+    type.active &&
+    (row.startDate === null || row.startDate <= today) &&
+    (row.endDate === null || row.endDate >= today)
+  );
+}
+
+function weaker(a: 'view' | 'edit', b: 'view' | 'edit'): 'view' | 'edit' {
+  return a === 'edit' && b === 'edit' ? 'edit' : 'view';
+}
+
+/** The permissioned steps out of `from` through current relationships. */
+function steps(
+  from: number,
+  rows: readonly RelationshipRow[],
+  types: ReadonlyMap<number, RelationshipTypeDef>,
+  today: string,
+): { to: number; typeId: number; level: 'view' | 'edit'; name: string }[] {
+  const out: { to: number; typeId: number; level: 'view' | 'edit'; name: string }[] = [];
+  for (const r of rows) {
+    const type = types.get(r.typeId);
+    if (!type || !relationshipCurrent(r, type, today)) continue;
+    if (r.contactA === from && type.permissionAB !== 'none') out.push({ to: r.contactB, typeId: r.typeId, level: type.permissionAB, name: type.name });
+    if (r.contactB === from && type.permissionBA !== 'none') {
+      out.push({ to: r.contactA, typeId: r.typeId, level: type.permissionBA, name: type.nameBA ?? type.name });
+    }
+  }
+  return out;
+}
+
+/**
+ * The contacts a subject reaches in memory: first degree through each current permissioned relationship, and
+ * (opt-in) second degree, where both legs must carry permission and the weaker leg decides view or edit.
+ *
+ * @example
+ * ```ts
+ * computeRelations(7, rows, types, '2026-11-22', false); // [{ contactId: 9, typeId: 2, level: 'edit', degree: 1, ... }]
+ * ```
+ */
+export function computeRelations(
+  subjectId: number,
+  rows: readonly RelationshipRow[],
+  types: ReadonlyMap<number, RelationshipTypeDef>,
+  today: string,
+  secondDegree: boolean,
+): Relation[] {
+  const out: Relation[] = [];
+  for (const s of steps(subjectId, rows, types, today)) {
+    out.push({ contactId: s.to, typeId: s.typeId, level: s.level, degree: 1, path: `${s.name} of contact ${s.to}` });
+    if (!secondDegree) continue;
+    for (const t of steps(s.to, rows, types, today)) {
+      out.push({
+        contactId: t.to,
+        typeId: null,
+        level: weaker(s.level, t.level),
+        degree: 2,
+        path: `${t.name} of contact ${t.to}, through ${s.name} of contact ${s.to}`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the subject reaches a contact through relationships at the required level (and type, first degree
+ * only, when one is named).
+ *
+ * @example
+ * ```ts
+ * relationCovers(subject.relations, 9, null, 'view');
+ * ```
+ */
+export function relationCovers(
+  relations: readonly Relation[],
+  contactId: number,
+  typeId: number | null,
+  permission: 'view' | 'edit',
+): boolean {
+  return relations.some(
+    (r) => r.contactId === contactId && (permission === 'view' || r.level === 'edit') && (typeId === null || (r.degree === 1 && r.typeId === typeId)),
+  );
+}
+
+/** Compiles one permissioned step `from -> to` over a relationship alias joined with its type. */
+function stepSql(
+  ctx: SqlContext,
+  r: string,
+  t: string,
+  from: RawBuilder<unknown>,
+  to: RawBuilder<unknown>,
+  levels: readonly string[],
+  typeId: number | null,
+): RawBuilder<SqlBool> {
+  const c = (alias: string, col: string) => sql.ref(`${alias}.${col}`);
+  const current = sql<SqlBool>`${c(r, 'is_active')} = ${1} and ${c(t, 'is_active')} = ${1} and (${c(r, 'start_date')} is null or ${c(
+    r,
+    'start_date',
+  )} <= ${ctx.today}) and (${c(r, 'end_date')} is null or ${c(r, 'end_date')} >= ${ctx.today})${
+    typeId === null ? sql`` : sql` and ${c(r, 'type_id')} = ${typeId}`
+  }`;
+  const lv = sql.join([...levels]);
+  return sql<SqlBool>`${current} and ((${c(r, 'contact_a')} = ${from} and ${c(r, 'contact_b')} = ${to} and ${c(
+    t,
+    'permission_a_b',
+  )} in (${lv})) or (${c(r, 'contact_b')} = ${from} and ${c(r, 'contact_a')} = ${to} and ${c(t, 'permission_b_a')} in (${lv})))`;
+}
+
+function nextAlias(ctx: SqlContext, base: string): string {
+  ctx.counter.n += 1;
+  return `${base}${ctx.counter.n}`;
+}
+
+/**
+ * The SQL form of "related to the subject": an `exists` over current permissioned relationships from the
+ * subject to the contact row, and (opt-in, any type only) through one intermediate contact.
+ *
+ * @example
+ * ```ts
+ * relatedSql(ctx, null, 'view');
+ * ```
+ */
+export function relatedSql(ctx: SqlContext, typeId: number | null, permission: 'view' | 'edit'): RawBuilder<SqlBool> {
+  if (ctx.subjectContactId === null) return SQL_FALSE;
+  const levels = permission === 'view' ? ['view', 'edit'] : ['edit'];
+  const target = sql.ref(`${ctx.alias}.${ctx.idColumn}`);
+  const subject = sql`${ctx.subjectContactId}`;
+  const rel = ctx.tables.relationship;
+  const typ = ctx.tables.relationshipType;
+  const r1 = nextAlias(ctx, 'rg_r');
+  const t1 = nextAlias(ctx, 'rg_t');
+  const join = (r: string, t: string) =>
+    sql`${sql.table(rel)} as ${sql.id(r)} join ${sql.table(typ)} as ${sql.id(t)} on ${sql.ref(`${t}.id`)} = ${sql.ref(`${r}.type_id`)}`;
+  const first = sql<SqlBool>`exists (select 1 from ${join(r1, t1)} where ${stepSql(ctx, r1, t1, subject, target, levels, typeId)})`;
+  if (!ctx.secondDegree || typeId !== null) return first;
+  const parts = [first];
+  for (const [fromCol, midCol, perm] of [
+    ['contact_a', 'contact_b', 'permission_a_b'],
+    ['contact_b', 'contact_a', 'permission_b_a'],
+  ] as const) {
+    const ra = nextAlias(ctx, 'rg_r');
+    const ta = nextAlias(ctx, 'rg_t');
+    const rb = nextAlias(ctx, 'rg_r');
+    const tb = nextAlias(ctx, 'rg_t');
+    const mid = sql.ref(`${ra}.${midCol}`);
+    parts.push(
+      sql<SqlBool>`exists (select 1 from ${join(ra, ta)} where ${sql.ref(`${ra}.is_active`)} = ${1} and ${sql.ref(`${ta}.is_active`)} = ${1} and (${sql.ref(
+        `${ra}.start_date`,
+      )} is null or ${sql.ref(`${ra}.start_date`)} <= ${ctx.today}) and (${sql.ref(`${ra}.end_date`)} is null or ${sql.ref(
+        `${ra}.end_date`,
+      )} >= ${ctx.today}) and ${sql.ref(`${ra}.${fromCol}`)} = ${subject} and ${sql.ref(`${ta}.${perm}`)} in (${sql.join([...levels])}) and exists (select 1 from ${join(
+        rb,
+        tb,
+      )} where ${stepSql(ctx, rb, tb, mid, target, levels, null)}))`,
+    );
+  }
+  return sqlOr(parts);
+}
