@@ -37,6 +37,8 @@ export interface Explanation {
   readonly deciding: ExplainedEntry | null;
   readonly losers: readonly { readonly entry: ExplainedEntry; readonly why: string }[];
   readonly conflicts: readonly { readonly allow: ExplainedEntry; readonly deny: ExplainedEntry }[];
+  /** How the subject reaches the contact through relationships, when it does. */
+  readonly relationships: readonly string[];
   /** The extension adjustment that changed the outcome, if any. */
   readonly extension: string | null;
   /** A one-paragraph account in words. */
@@ -111,6 +113,11 @@ export function toExplanation(
   let summary = `${detail.allowed ? 'Allowed' : 'Denied'}: ${operation} on contact ${contactId}: ${REASONS[detail.reason]}`;
   if (deciding) summary += `; decided by ${entryLabel(deciding)}`;
   if (detail.extension) summary += `; through ${detail.extension}`;
+  if (deciding?.object.type === 'related') {
+    const paths = (subject?.relations ?? []).filter((r) => r.contactId === contactId).map((r) => r.path);
+    if (paths.length > 0) summary += `; related as ${paths.join('; ')}`;
+  }
+  if (deciding?.object.type === 'delegated') summary += `; delegated by contact ${deciding.object.granterId} from entry ${deciding.object.parentEntryId}`;
   if (conflicts.length > 0) summary += `; conflict: allow and deny both owned by the subject's contact in the deciding tier`;
   if (error !== undefined) summary += `: ${error instanceof Error ? error.message : String(error)}`;
   return {
@@ -132,6 +139,7 @@ export function toExplanation(
     losers: detail.losers.map((l) => ({ entry: explainEntry(l.entry), why: l.why })),
     conflicts,
     extension: detail.extension,
+    relationships: (subject?.relations ?? []).filter((r) => r.contactId === contactId).map((r) => `${r.level} as ${r.path} (degree ${r.degree})`),
     summary,
     ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
   };

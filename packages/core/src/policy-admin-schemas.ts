@@ -51,8 +51,18 @@ export const entryInputSchema = z
 /** A new entry as the write API takes it. */
 export type EntryInput = z.input<typeof entryInputSchema>;
 
-/** zod schema of a change to an entry (any subset of its fields). */
-export const entryPatchSchema = entryInputSchema.partial().strict();
+/** zod schema of a change to an entry (any subset of its fields; nothing defaults, so what is absent stays). */
+export const entryPatchSchema = z
+  .object({
+    key: key.nullable().optional(),
+    effect: z.enum(['allow', 'deny']).optional(),
+    operation: z.enum(ENTRY_OPERATIONS).optional(),
+    owner: ownerSchema.optional(),
+    object: objectSchema.optional(),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
 /** A change to an entry. */
 export type EntryPatch = z.input<typeof entryPatchSchema>;
 
@@ -100,8 +110,10 @@ export const roleInputSchema = z
 /** A new role. */
 export type RoleInput = z.input<typeof roleInputSchema>;
 
-/** zod schema of a change to a role. */
-export const rolePatchSchema = roleInputSchema.partial().strict();
+/** zod schema of a change to a role (nothing defaults, so what is absent stays). */
+export const rolePatchSchema = z
+  .object({ name: name.optional(), isAdministrator: z.boolean().optional(), active: z.boolean().optional() })
+  .strict();
 /** A change to a role. */
 export type RolePatch = z.input<typeof rolePatchSchema>;
 
@@ -191,8 +203,16 @@ export const relationshipTypeInputSchema = z
   .strict();
 /** A relationship type. */
 export type RelationshipTypeInput = z.input<typeof relationshipTypeInputSchema>;
-/** zod schema of a change to a relationship type. */
-export const relationshipTypePatchSchema = relationshipTypeInputSchema.partial().strict();
+/** zod schema of a change to a relationship type (nothing defaults, so what is absent stays). */
+export const relationshipTypePatchSchema = z
+  .object({
+    name: name.optional(),
+    nameBA: name.nullable().optional(),
+    permissionAB: permission.optional(),
+    permissionBA: permission.optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
 /** A change to a relationship type. */
 export type RelationshipTypePatch = z.input<typeof relationshipTypePatchSchema>;
 

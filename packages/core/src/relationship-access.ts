@@ -92,7 +92,8 @@ function steps(
 
 /**
  * The contacts a subject reaches in memory: first degree through each current permissioned relationship, and
- * (opt-in) second degree, where both legs must carry permission and the weaker leg decides view or edit.
+ * (opt-in) second degree, where both legs must carry permission and the weaker leg decides view or edit (the
+ * subject itself is never reached through a second degree).
  *
  * @example
  * ```ts
@@ -111,6 +112,7 @@ export function computeRelations(
     out.push({ contactId: s.to, typeId: s.typeId, level: s.level, degree: 1, path: `${s.name} of contact ${s.to}` });
     if (!secondDegree) continue;
     for (const t of steps(s.to, rows, types, today)) {
+      if (t.to === subjectId) continue;
       out.push({
         contactId: t.to,
         typeId: null,
@@ -209,7 +211,7 @@ export function relatedSql(ctx: SqlContext, typeId: number | null, permission: '
         `${ra}.start_date`,
       )} is null or ${sql.ref(`${ra}.start_date`)} <= ${ctx.today}) and (${sql.ref(`${ra}.end_date`)} is null or ${sql.ref(
         `${ra}.end_date`,
-      )} >= ${ctx.today}) and ${sql.ref(`${ra}.${fromCol}`)} = ${subject} and ${sql.ref(`${ta}.${perm}`)} in (${sql.join([...levels])}) and exists (select 1 from ${join(
+      )} >= ${ctx.today}) and ${sql.ref(`${ra}.${fromCol}`)} = ${subject} and ${target} <> ${subject} and ${sql.ref(`${ta}.${perm}`)} in (${sql.join([...levels])}) and exists (select 1 from ${join(
         rb,
         tb,
       )} where ${stepSql(ctx, rb, tb, mid, target, levels, null)}))`,

@@ -104,7 +104,7 @@ export class Rowguard {
   readonly #internals: EngineInternals;
 
   constructor(options: RowguardOptions) {
-    const { db, dialect, permissionProvider: _p, permissions, onError: _e, extension: _x, ...rest } = options;
+    const { db, dialect, permissionProvider: _p, permissions, onError: _e, extension: _x, clock: _c, ...rest } = options;
     const parsed = engineConfigSchema.safeParse(rest);
     if (!parsed.success) {
       throw new PolicyError('invalid_input', `invalid rowguard configuration: ${z.prettifyError(parsed.error)}`, {

@@ -277,6 +277,15 @@ describe.each(dialects)('decision rules on %s', (dialect) => {
     expect(bobWhy.tiers.map((t) => t.priority)).toEqual([5, 0]);
   });
 
+  it('a partial update leaves every field it does not name as it was', async () => {
+    const role = await admin.createRole({ name: 'supers', isAdministrator: true });
+    await admin.updateRole(role, { name: 'supers renamed' });
+    expect((await w.domain.policy()).roles.get(role)).toMatchObject({ name: 'supers renamed', isAdministrator: true, active: true });
+    const entry = await admin.createEntry({ effect: 'deny', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' }, priority: 7, active: false });
+    await admin.updateEntry(entry, { operation: 'edit' });
+    expect((await w.domain.policy()).entries.find((e) => e.id === entry)).toMatchObject({ operation: 'edit', priority: 7, active: false, effect: 'deny' });
+  });
+
   it('contacts of another domain are invisible', async () => {
     await admin.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
     const other = await w.engine.domain('other');
