@@ -61,6 +61,9 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
           groups: snapshot.groups,
           subjectValues,
           counter: { n: 0 },
+          subjectContactId: null,
+          today: '2026-06-15',
+          secondDegree: false,
         };
         const mapped = JSON.parse(JSON.stringify(c).replace(/"inGroup":0/g, `"inGroup":${[...snapshot.groups.keys()][0]}`)) as Criteria;
         const { rows } = await sql<{ id: number }>`select c.id from rg_contact c where c.domain_id = ${w.domain.id} and ${criteriaSql(mapped, ctx)} order by c.id`.execute(t.db);

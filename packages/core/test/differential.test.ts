@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATIONS, type SubjectInput } from '../src/index.js';
+import { sql } from 'kysely';
+import { createRowguard, OPERATIONS, type Domain, type SubjectInput } from '../src/index.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { worldArbitrary } from './support/world-arbitrary.js';
@@ -10,19 +11,31 @@ const dialects = await testDialects();
 const RUNS: Record<string, number> = { sqlite: 250, mysql: 100, postgres: 100 };
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261122);
+const clock = () => new Date('2026-06-15T08:00:00Z');
 
 describe.each(dialects)('differential: in-memory decision = SQL clause rows, on %s', (dialect) => {
   let t: TestDatabase;
   let w: TestWorld;
+  let secondDegree: Domain;
   let worlds = 0;
   let comparisons = 0;
+  let entityComparisons = 0;
+  let delegated = 0;
+  let related = 0;
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect, 'differential');
-    w = await createWorld(t);
+    w = await createWorld(t, { clock, entityTypes: [] });
+    // The same database seen by an engine with second-degree relationships switched on.
+    secondDegree = await createRowguard({ db: t.db, clock, contacts: w.engine.config.contacts, relationships: { secondDegree: true }, onError: () => undefined }).domain('test');
+    await sql`create table host_profile (id integer primary key)`.execute(t.db);
+    for (const id of [1, 2, 3, 4]) await sql`insert into host_profile (id) values (${id})`.execute(t.db);
   });
   afterAll(async () => {
-    console.log(`[differential] ${dialect}: ${worlds} worlds, ${comparisons} subject x operation x contact comparisons (seed ${SEED})`);
+    console.log(
+      `[differential] ${dialect}: ${worlds} worlds, ${comparisons} subject x operation x contact comparisons, ` +
+        `${entityComparisons} entity comparisons, ${delegated} delegations written, ${related} relationship grants (seed ${SEED})`,
+    );
     await t.close();
   });
 
@@ -38,9 +51,29 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
           ...world.contacts.map((contactId) => ({ contactId })),
           ...[...world.userIds.values()].map((userId) => ({ userId })),
         ];
+        const policy = await w.domain.policy();
+        delegated += policy.entries.filter((e) => e.object.type === 'delegation').length;
         for (const input of subjects) {
+          for (const op of ['view', 'edit'] as const) {
+            const session = secondDegree.subject(input);
+            const viaSql = (await session.listIds(op, { limit: 1000 })).filter((id) => world.contacts.includes(id));
+            const viaMemory: number[] = [];
+            for (const id of world.contacts) if (await session.check(op, id)) viaMemory.push(id);
+            comparisons += world.contacts.length;
+            expect(viaSql, `second degree: SQL vs memory (subject ${JSON.stringify(input)}, ${op})`).toEqual(viaMemory);
+          }
           const session = w.domain.subject(input);
+          related += (await session.resolve())?.relations.length ?? 0;
           for (const op of OPERATIONS) {
+            const permitted = await session.permittedEntityIds('profile', op);
+            const entityWhere = await session.entityClause('profile', op, { alias: 'p' });
+            const rows = (await t.db.selectFrom('host_profile as p').select('p.id').where(entityWhere).orderBy('p.id').execute()).map((r) => Number(r.id));
+            const checked: number[] = [];
+            for (const id of [1, 2, 3, 4]) if (await session.checkEntity('profile', op, id)) checked.push(id);
+            const fromSet = [1, 2, 3, 4].filter((id) => (permitted.mode === 'only' ? permitted.ids.includes(id) : !permitted.ids.includes(id)));
+            entityComparisons += 4;
+            expect(rows, `entity clause vs checks (subject ${JSON.stringify(input)}, ${op})`).toEqual(checked);
+            expect(fromSet, `permitted ids vs checks (subject ${JSON.stringify(input)}, ${op})`).toEqual(checked);
             const viaSql = (await session.listIds(op, { limit: 1000 })).filter((id) => world.contacts.includes(id));
             const viaBatch = [...(await session.checkMany(op, world.contacts))].sort((a, b) => a - b);
             const viaMemory: number[] = [];

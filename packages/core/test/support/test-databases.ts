@@ -119,7 +119,7 @@ export async function openTestDatabase(dialect: DialectKind, scope: string): Pro
 
 /** Deletes every row of the engine's tables (between property-test runs), keeping the schema. */
 export async function truncateEngine(db: Kysely<any>, prefix = 'rg_'): Promise<void> {
-  for (const t of ['entry', 'role_permission', 'role_assignment', 'role', 'group_contact', 'group', 'user_link', 'contact_sub_type', 'contact', 'audit_log']) {
+  for (const t of ['relationship', 'relationship_type', 'entry', 'role_permission', 'role_assignment', 'role', 'group_contact', 'group', 'user_link', 'contact_sub_type', 'contact', 'audit_log']) {
     await sql`delete from ${sql.table(`${prefix}${t}`)}`.execute(db);
   }
 }

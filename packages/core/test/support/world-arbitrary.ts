@@ -8,11 +8,14 @@ export interface WorldSpec {
   memberships: { group: number; contact: number; status: 'Added' | 'Removed' | 'Pending' }[];
   roles: { admin: boolean; active: boolean; permissions: string[] }[];
   assignments: { role: number; to: 'contact' | 'group'; index: number }[];
+  relTypes: { ab: 'none' | 'view' | 'edit'; ba: 'none' | 'view' | 'edit'; active: boolean }[];
+  relationships: { type: number; a: number; b: number; active: boolean; start: string | null; end: string | null }[];
+  delegations: { granter: number; recipient: number; parent: number; operation: 'view' | 'edit' | 'all' | 'delete'; criteria: Criteria | null }[];
   entries: {
     effect: 'allow' | 'deny';
     operation: EntryInput['operation'];
     owner: { type: 'contact' | 'group' | 'role' | 'everyone' | 'authenticated'; index: number };
-    object: { type: 'all-contacts' | 'contact' | 'group-members'; index: number };
+    object: { type: 'all-contacts' | 'contact' | 'group-members' | 'related' | 'entity'; index: number; permission: 'view' | 'edit' };
     priority: number;
     active: boolean;
   }[];
@@ -99,11 +102,44 @@ export const worldArbitrary: fc.Arbitrary<WorldSpec> = fc
           effect: fc.constantFrom<'allow' | 'deny'>('allow', 'allow', 'deny'),
           operation: fc.constantFrom<EntryInput['operation']>('view', 'edit', 'create', 'delete', 'search', 'all', 'grant'),
           owner: fc.record({ type: fc.constantFrom<'contact' | 'group' | 'role' | 'everyone' | 'authenticated'>('everyone', 'contact', 'group', 'role', 'everyone', 'authenticated'), index: fc.nat(20) }),
-          object: fc.record({ type: fc.constantFrom<'all-contacts' | 'contact' | 'group-members'>('all-contacts', 'contact', 'group-members', 'group-members'), index: fc.nat(20) }),
+          object: fc.record({
+            type: fc.constantFrom<'all-contacts' | 'contact' | 'group-members' | 'related' | 'entity'>('all-contacts', 'contact', 'group-members', 'group-members', 'related', 'entity'),
+            index: fc.nat(20),
+            permission: fc.constantFrom<'view' | 'edit'>('view', 'edit'),
+          }),
           priority: fc.constantFrom(0, 0, 0, 1, 2, -1),
           active: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
         }),
         { maxLength: 8 },
+      ),
+      relTypes: fc.array(
+        fc.record({
+          ab: fc.constantFrom<'none' | 'view' | 'edit'>('none', 'view', 'edit'),
+          ba: fc.constantFrom<'none' | 'view' | 'edit'>('none', 'view', 'edit'),
+          active: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
+        }),
+        { maxLength: 2 },
+      ),
+      relationships: fc.array(
+        fc.record({
+          type: fc.nat(5),
+          a: fc.integer({ min: 0, max: nContacts - 1 }),
+          b: fc.integer({ min: 0, max: nContacts - 1 }),
+          active: fc.integer({ min: 0, max: 5 }).map((n) => n > 0),
+          start: fc.constantFrom<string | null>(null, null, '2026-01-01', '2026-06-15', '2026-06-16'),
+          end: fc.constantFrom<string | null>(null, null, '2026-06-14', '2026-06-15', '2026-12-31'),
+        }),
+        { maxLength: 6 },
+      ),
+      delegations: fc.array(
+        fc.record({
+          granter: fc.integer({ min: 0, max: nContacts - 1 }),
+          recipient: fc.integer({ min: 0, max: nContacts - 1 }),
+          parent: fc.nat(20),
+          operation: fc.constantFrom<'view' | 'edit' | 'all' | 'delete'>('view', 'view', 'edit', 'all', 'delete'),
+          criteria: fc.option(criteria(0), { nil: null }),
+        }),
+        { maxLength: 3 },
       ),
     }),
   );
