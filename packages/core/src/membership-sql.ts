@@ -125,10 +125,13 @@ export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): Raw
   if (depth > MAX_GROUP_DEPTH) throw new Error(`group nesting deeper than ${MAX_GROUP_DEPTH} at group ${groupId}`);
   const group = ctx.groups.get(groupId);
   if (!group || !group.active) return SQL_FALSE;
-  const added = membershipExists([groupId], 'Added', ctx);
-  if (group.kind === 'static' || group.criteria === null) return added;
+  if (group.kind === 'static' || group.criteria === null) return membershipExists([groupId], 'Added', ctx);
   const matches = criteriaSql(group.criteria, ctx, depth);
-  return sqlAnd([sqlNot(membershipExists([groupId], 'Removed', ctx)), sqlOr([added, matches])]);
+  // Probes for explicit Added / Removed rows only where such rows exist (the snapshot knows; `undefined`
+  // means unknown, so probe).
+  const added = group.hasAdded === false ? SQL_FALSE : membershipExists([groupId], 'Added', ctx);
+  const removed = group.hasRemoved === false ? SQL_FALSE : membershipExists([groupId], 'Removed', ctx);
+  return sqlAnd([sqlNot(removed), sqlOr([added, matches])]);
 }
 
 function resolve(value: CriteriaValue, ctx: SqlContext): FieldValue {

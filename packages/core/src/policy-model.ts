@@ -71,6 +71,12 @@ export interface GroupDef {
   readonly kind: 'static' | 'smart';
   readonly criteria: Criteria | null;
   readonly active: boolean;
+  /**
+   * For smart groups: whether any contact is explicitly Added / Removed (when not, the SQL form skips that
+   * probe). Every membership write bumps the domain version, so these stay exact.
+   */
+  readonly hasAdded?: boolean;
+  readonly hasRemoved?: boolean;
 }
 
 /** An ACL role; an administrator role makes its holders superusers of the domain. */

@@ -146,7 +146,7 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
   const { db, tables: t } = ctx;
   const version = await readVersion(ctx, domainId);
   if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
-  const [entryRows, groupRows, roleRows, assignmentRows, permissionRows, typeRows] = await Promise.all([
+  const [entryRows, groupRows, roleRows, assignmentRows, permissionRows, typeRows, explicitRows] = await Promise.all([
     db.selectFrom(t.entry).selectAll().where('domain_id', '=', domainId).orderBy('id').execute(),
     db.selectFrom(t.group).selectAll().where('domain_id', '=', domainId).execute(),
     db.selectFrom(t.role).selectAll().where('domain_id', '=', domainId).execute(),
@@ -158,7 +158,17 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
       .where('r.domain_id', '=', domainId)
       .execute(),
     db.selectFrom(t.relationshipType).selectAll().where('domain_id', '=', domainId).execute(),
+    db
+      .selectFrom(`${t.groupContact} as m`)
+      .innerJoin(`${t.group} as g`, 'g.id', 'm.group_id')
+      .select(['m.group_id', 'm.status'])
+      .distinct()
+      .where('g.domain_id', '=', domainId)
+      .where('g.kind', '=', 'smart')
+      .where('m.status', 'in', ['Added', 'Removed'])
+      .execute(),
   ]);
+  const explicit = new Set(explicitRows.map((r) => `${Number(r.group_id)}:${String(r.status)}`));
   const relationshipTypes = new Map<number, RelationshipTypeDef>(
     typeRows.map((r) => [
       Number(r.id),
@@ -192,6 +202,8 @@ export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise
         kind: r.kind === 'smart' ? 'smart' : 'static',
         criteria: parseCriteria(r.criteria, Number(r.id)),
         active: flag(r.is_active),
+        hasAdded: explicit.has(`${Number(r.id)}:Added`),
+        hasRemoved: explicit.has(`${Number(r.id)}:Removed`),
       },
     ]),
   );

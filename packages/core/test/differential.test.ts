@@ -88,5 +88,5 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
       }),
       { numRuns, seed: SEED, endOnFailure: false, verbose: 1 },
     );
-  });
+  }, 300_000);
 });
