@@ -95,14 +95,12 @@ export function decideInMemory(
   if (plan.administrator) return outcome('administrator', true);
   const ctx: MemoryContext = { groups: snapshot.groups, subjectValues: plan.subject.values, relations: plan.subject.relations };
   const detail = decideByTiers(plan, ctx, facts);
-  if (!detail.allowed) {
-    const widen = plan.adjust.widen.find((w) => evaluateCriteria(w.criteria, facts, ctx));
-    if (widen) return { ...detail, allowed: true, reason: 'allowed-by-extension', extension: widen.via };
-    return detail;
-  }
+  // (tiers allow or any widen) and every narrow: the same function the SQL form compiles.
+  const widen = detail.allowed ? undefined : plan.adjust.widen.find((w) => evaluateCriteria(w.criteria, facts, ctx));
+  if (!detail.allowed && !widen) return detail;
   const narrow = plan.adjust.narrow.find((n) => !evaluateCriteria(n.criteria, facts, ctx));
   if (narrow) return { ...detail, allowed: false, reason: 'denied-by-extension', extension: narrow.via };
-  return detail;
+  return widen ? { ...detail, allowed: true, reason: 'allowed-by-extension', extension: widen.via } : detail;
 }
 
 function decideByTiers(plan: AccessPlan, ctx: MemoryContext, facts: ContactFacts): DecisionDetail {

@@ -33,7 +33,13 @@ export interface EngineInternals {
   /** Known non-contact object types (built-in and host-registered). */
   readonly entityTypes: ReadonlySet<string>;
   /** Extension adjustment of a non-contact type's permitted ids. */
-  adjustEntities(subject: ResolvedSubject, entity: string, operation: Operation, permission: EntityPermission): Promise<EntityPermission>;
+  adjustEntities(
+    subject: ResolvedSubject,
+    entity: string,
+    operation: Operation,
+    permission: EntityPermission,
+    snapshot: PolicySnapshot,
+  ): Promise<EntityPermission>;
   /** Extension conditions on a host entity table. */
   entityConditions(subject: ResolvedSubject, entity: string, operation: Operation): Promise<readonly EntityCondition[]>;
   decided(record: DecisionRecord): void;

@@ -44,6 +44,7 @@ export interface EngineExtension {
     entity: string,
     operation: Operation,
     permission: EntityPermission,
+    snapshot: PolicySnapshot,
   ) => Promise<EntityPermission | undefined>;
   /** Adds structured conditions to the clause over a host entity table. */
   readonly entityConditions?: (
@@ -133,8 +134,8 @@ export class Rowguard {
       entityTypes: new Set<string>([...BUILTIN_ENTITY_TYPES, ...this.config.entityTypes]),
       today: () => isoDay((this.#options.clock ?? (() => new Date()))()),
       secondDegree: this.config.relationships.secondDegree,
-      adjustEntities: async (subject, entity, operation, permission) => {
-        const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission);
+      adjustEntities: async (subject, entity, operation, permission, snapshot) => {
+        const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission, snapshot);
         return adjusted === undefined ? permission : entityPermissionSchema.parse(adjusted);
       },
       entityConditions: async (subject, entity, operation) =>

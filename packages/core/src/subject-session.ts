@@ -309,8 +309,8 @@ export class SubjectSession {
     const type = entityTypeSchema.parse(entity);
     if (!this.#engine.entityTypes.has(type)) throw new PolicyError('invalid_input', `unknown object type '${type}'`, { entity: type });
     const op = operationSchema.parse(operation);
-    const { plan } = await this.#plan(op);
-    const permission = await this.#engine.adjustEntities(plan.subject, type, op, permittedEntities(plan, type));
+    const { plan, snapshot } = await this.#plan(op);
+    const permission = await this.#engine.adjustEntities(plan.subject, type, op, permittedEntities(plan, type), snapshot);
     return { permission, plan };
   }
 

@@ -286,6 +286,26 @@ describe.each(dialects)('decision rules on %s', (dialect) => {
     expect((await w.domain.policy()).entries.find((e) => e.id === entry)).toMatchObject({ operation: 'edit', priority: 7, active: false, effect: 'deny' });
   });
 
+  it('extension adjustments: (tiers or widen) and every narrow, in memory as in SQL', async () => {
+    await admin.setSubTypes(bob, ['sales']);
+    await admin.setSubTypes(dave, ['sales']);
+    await admin.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'group-members', groupId: g1 } });
+    const adjusted = await createWorld(t, {
+      extension: {
+        adjustScope: () =>
+          Promise.resolve({
+            widen: [{ criteria: { field: 'country', op: 'is null' }, via: "tap 'widen-null'" }],
+            narrow: [{ criteria: { subType: 'sales' }, via: "tap 'sales-only'" }],
+          }),
+      },
+    }, 'test');
+    const s = adjusted.domain.subject({ userId: 'u-alice' });
+    // g1 = bob (sales), carol (not sales); widen adds dave (NULL country, sales); narrow keeps sales only.
+    expect(await visible(s, 'view', all)).toEqual([bob, dave]);
+    expect((await s.explain('view', carol)).extension).toBe("tap 'sales-only'");
+    expect((await s.explain('view', dave)).reason).toBe('allowed-by-extension');
+  });
+
   it('contacts of another domain are invisible', async () => {
     await admin.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
     const other = await w.engine.domain('other');
