@@ -90,8 +90,14 @@ export function decideCreate(
   fields: ReadonlyMap<string, FieldInfo>,
 ): CreateDecision {
   for (const g of candidate.groups) {
-    if (!snapshot.groups.get(g)?.active) {
+    const group = snapshot.groups.get(g);
+    if (!group?.active) {
       throw new PolicyError('unknown_group', `group ${g} does not exist or is disabled in domain ${snapshot.domainId}`, { groupId: g });
+    }
+    // Listing a smart group would make the candidate an explicit member and so satisfy any create rule on that
+    // group whatever its values: a candidate joins static groups only, and smart groups judge its values.
+    if (group.kind !== 'static') {
+      throw new PolicyError('not_static_group', `group ${g} is smart: a candidate is checked against its criteria, not added to it`, { groupId: g });
     }
   }
   const requested = new Set(candidate.groups);

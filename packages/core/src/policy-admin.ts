@@ -57,7 +57,7 @@ export interface AdminContext extends StoreContext {
   readonly entityTypes: ReadonlySet<string>;
   readonly domainId: number;
   /** Resolves what a delegation is checked against: the snapshot, the granter, the recipient's contact. */
-  readonly delegationContext?: (granter: number, recipient: number) => Promise<DelegationContext>;
+  readonly delegationContext?: (granter: number, recipient: number, db: Transaction<any>) => Promise<DelegationContext>;
   /** Called after every committed write, with what changed (used by extensions for change events). */
   readonly onChange?: ((change: ChangeRecord) => void) | undefined;
 }
@@ -928,6 +928,32 @@ export class PolicyAdmin {
   }
 
   /**
+   * Deletes a relationship type. Refused (`in_use`) while relationships of that type exist or entries name it.
+   *
+   * @example
+   * ```ts
+   * await admin.deleteRelationshipType(2);
+   * ```
+   */
+  async deleteRelationshipType(id: number): Promise<void> {
+    parseInput(idSchema, id, 'relationship type id');
+    await this.#write('relationship_type.delete', 'relationship_type', async (trx) => {
+      const t = this.#ctx.tables;
+      const row = await this.#own(trx, t.relationshipType, id, 'unknown_relationship_type', 'relationship type');
+      const used = await trx.selectFrom(t.relationship).select('id').where('type_id', '=', id).execute();
+      const entries = await trx.selectFrom(t.entry).select('id').where('object_type', '=', 'related').where('object_id', '=', id).execute();
+      if (used.length + entries.length > 0) {
+        throw new PolicyError('in_use', `relationship type ${id} is still in use`, {
+          relationships: used.map((r) => Number(r.id)),
+          entries: entries.map((e) => Number(e.id)),
+        });
+      }
+      await trx.deleteFrom(t.relationshipType).where('id', '=', id).execute();
+      return { targetId: id, before: row, after: null, result: undefined };
+    });
+  }
+
+  /**
    * Relates two contacts of this domain: A is `<type>` of B, active, between optional inclusive dates.
    *
    * @example
@@ -1017,37 +1043,37 @@ export class PolicyAdmin {
       throw new PolicyError('delegation_refused', message, { ...d, ...details });
     };
     if (d.granter === d.recipient) throw new PolicyError('delegation_loop', 'a contact cannot delegate to itself', { granter: d.granter });
-    if (!this.#ctx.delegationContext) throw new PolicyError('invalid_input', 'delegation needs the engine', {});
     const criteria = d.criteria === undefined || d.criteria === null ? null : checkCriteria(d.criteria, this.#ctx.fields);
-    const { snapshot, granter, recipient } = await this.#ctx.delegationContext(d.granter, d.recipient);
-    if (!recipient || (recipient.domainId !== null && recipient.domainId !== this.#ctx.domainId)) {
-      throw new PolicyError('unknown_contact', `contact ${d.recipient} does not exist in this domain`, { contactId: d.recipient });
-    }
-    const byId = new Map(snapshot.entries.map((e) => [e.id, e]));
-    const parent = byId.get(d.parentEntryId);
-    if (!parent) throw new PolicyError('unknown_entry', `entry ${d.parentEntryId} does not exist in this domain`, { id: d.parentEntryId });
-    if (!parent.active || parent.effect !== 'allow' || parent.operation === 'grant') {
-      refuse(`entry ${parent.id} is not an active allow that can be delegated`);
-    }
-    const held =
-      parent.object.type === 'delegation'
-        ? granter.extraEntries.some((e) => e.id === parent.id && e.object.type === 'delegated')
-        : ownerHeld(parent.owner, granter) !== undefined;
-    if (!held) refuse(`contact ${d.granter} does not hold entry ${parent.id}`);
-    if (parent.object.type === 'related' || parent.object.type === 'entity') refuse(`entry ${parent.id} governs ${parent.object.type} objects, which cannot be delegated`);
-    if (!operationWithin(d.operation, parent.operation)) refuse(`operation '${d.operation}' is wider than the parent's '${parent.operation}'`);
-    const grantPlan = buildPlan(snapshot, granter, 'grant');
-    if (!grantPlan.administrator && grantPlan.entries.length === 0) refuse(`contact ${d.granter} has no grant right`);
-    if (!decideInMemory(grantPlan, snapshot, recipient).allowed) refuse(`contact ${d.recipient} is outside contact ${d.granter}'s grant set`);
-    for (let link = parent; link.object.type === 'delegation'; ) {
-      if (link.object.granterId === d.recipient) {
-        throw new PolicyError('delegation_loop', `contact ${d.recipient} already granted entry ${link.id}'s chain`, { chain: link.id });
-      }
-      const next = byId.get(link.object.parentEntryId);
-      if (!next) break;
-      link = next;
-    }
     return this.#write('entry.delegate', 'entry', async (trx) => {
+      if (!this.#ctx.delegationContext) throw new PolicyError('invalid_input', 'delegation needs the engine', {});
+      const { snapshot, granter, recipient } = await this.#ctx.delegationContext(d.granter, d.recipient, trx as Transaction<any>);
+      if (!recipient || (recipient.domainId !== null && recipient.domainId !== this.#ctx.domainId)) {
+        throw new PolicyError('unknown_contact', `contact ${d.recipient} does not exist in this domain`, { contactId: d.recipient });
+      }
+      const byId = new Map(snapshot.entries.map((e) => [e.id, e]));
+      const parent = byId.get(d.parentEntryId);
+      if (!parent) throw new PolicyError('unknown_entry', `entry ${d.parentEntryId} does not exist in this domain`, { id: d.parentEntryId });
+      if (!parent.active || parent.effect !== 'allow' || parent.operation === 'grant') {
+        refuse(`entry ${parent.id} is not an active allow that can be delegated`);
+      }
+      const held =
+        parent.object.type === 'delegation'
+          ? granter.extraEntries.some((e) => e.id === parent.id && e.object.type === 'delegated')
+          : ownerHeld(parent.owner, granter) !== undefined;
+      if (!held) refuse(`contact ${d.granter} does not hold entry ${parent.id}`);
+      if (parent.object.type === 'related' || parent.object.type === 'entity') refuse(`entry ${parent.id} governs ${parent.object.type} objects, which cannot be delegated`);
+      if (!operationWithin(d.operation, parent.operation)) refuse(`operation '${d.operation}' is wider than the parent's '${parent.operation}'`);
+      const grantPlan = buildPlan(snapshot, granter, 'grant');
+      if (!grantPlan.administrator && grantPlan.entries.length === 0) refuse(`contact ${d.granter} has no grant right`);
+      if (!decideInMemory(grantPlan, snapshot, recipient).allowed) refuse(`contact ${d.recipient} is outside contact ${d.granter}'s grant set`);
+      for (let link = parent; link.object.type === 'delegation'; ) {
+        if (link.object.granterId === d.recipient) {
+          throw new PolicyError('delegation_loop', `contact ${d.recipient} already granted entry ${link.id}'s chain`, { chain: link.id });
+        }
+        const next = byId.get(link.object.parentEntryId);
+        if (!next) break;
+        link = next;
+      }
       if (criteria) for (const g of criteria.groupIds) await this.#own(trx, this.#ctx.tables.group, g, 'unknown_group', 'group');
       if (d.key) await this.#uniqueName(trx, this.#ctx.tables.entry, 'entry_key', d.key, null, 'entry key');
       const id = await this.#insert(trx, this.#ctx.tables.entry, {

@@ -11,7 +11,7 @@ import type { PolicySnapshot } from './policy-model.js';
 import { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
 import { migrateSchema } from './schema-migrations.js';
 import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './subject-model.js';
-import { resolveSubject, type PermissionOverride, type PermissionProvider, type SubjectContributor } from './subject-resolver.js';
+import { resolveSubject, type PermissionOverride, type PermissionProvider, type ResolveOptions, type SubjectContributor } from './subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
 import type { Operation } from './operation-model.js';
 import { isoDay } from './relationship-access.js';
@@ -201,10 +201,14 @@ export class Rowguard {
         registry: this.permissions,
         entityTypes: this.#internals.entityTypes,
         domainId,
-        delegationContext: async (granter, recipient) => {
-          const snapshot = await this.#snapshot(domainId);
-          const resolved = await this.#resolve(snapshot, { contactId: granter });
-          return { snapshot, granter: resolved, recipient: (await loadContactFacts(this.#store, [recipient])).get(recipient) };
+        delegationContext: async (granter, recipient, trx) => {
+          // Inside the write's transaction: it sees the transaction's own earlier writes, and on SQLite the
+          // transaction holds the only connection. Host callbacks (hooks, permission provider) are not asked
+          // here, since they may read through another handle: a hold that only they give is refused.
+          const store = { ...this.#store, db: trx };
+          const snapshot = await loadSnapshot(store, domainId);
+          const resolved = await resolveSubject(store, snapshot, { contactId: granter }, this.#resolveOptions(false));
+          return { snapshot, granter: resolved, recipient: (await loadContactFacts(store, [recipient])).get(recipient) };
         },
         onChange: this.#options.extension?.onChange,
       },
@@ -230,14 +234,18 @@ export class Rowguard {
   }
 
   #resolve(snapshot: PolicySnapshot, input: SubjectInput): Promise<ResolvedSubject> {
-    return resolveSubject(this.#store, snapshot, input, {
+    return resolveSubject(this.#store, snapshot, input, this.#resolveOptions(true));
+  }
+
+  #resolveOptions(withHost: boolean): ResolveOptions {
+    return {
       registry: this.permissions,
-      permissionProvider: this.#options.permissionProvider,
-      contributor: this.#options.extension?.contributeToSubject,
-      permissionOverride: this.#options.extension?.overridePermissions,
+      permissionProvider: withHost ? this.#options.permissionProvider : undefined,
+      contributor: withHost ? this.#options.extension?.contributeToSubject : undefined,
+      permissionOverride: withHost ? this.#options.extension?.overridePermissions : undefined,
       today: this.#internals.today(),
       secondDegree: this.config.relationships.secondDegree,
-    });
+    };
   }
 }
 

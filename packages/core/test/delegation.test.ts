@@ -113,4 +113,26 @@ describe.each(dialects)('delegation (grant) on %s', (dialect) => {
     await admin.updateEntry(first, { active: false });
     expect(await visible(stranger, 'view', all)).toEqual([]);
   });
+  it('delegates inside a transaction that also writes its parties (reads go through the transaction)', async () => {
+    const result = await admin.transaction(async (tx) => {
+      const boss = await tx.createContact({ key: 'tx-boss', contactType: 'Individual', attributes: { state: 'CA' } });
+      const aide = await tx.createContact({ key: 'tx-aide', contactType: 'Individual', attributes: { state: 'NY' } });
+      const own = await tx.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'contact', id: boss }, object: { type: 'all-contacts' } });
+      await tx.createEntry({ effect: 'allow', operation: 'grant', owner: { type: 'contact', id: boss }, object: { type: 'contact', id: aide } });
+      const derived = await tx.delegate({ granter: boss, recipient: aide, parentEntryId: own, operation: 'view', criteria: { field: 'state', op: '=', value: 'CA' } });
+      return { aide, derived };
+    });
+    const aide = w.domain.subject({ contactId: result.aide });
+    expect(await aide.listIds('view')).toEqual(expect.arrayContaining([c.ca1, c.ca2, c.granter]));
+    expect(await aide.check('view', c.ny1 as number)).toBe(false);
+    // A refused delegation inside a transaction rolls the whole transaction back.
+    const before = (await w.domain.policy()).entries.length;
+    await expect(
+      admin.transaction(async (tx) => {
+        await tx.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
+        await tx.delegate({ granter: c.stranger as number, recipient: c.assistant as number, parentEntryId: parent, operation: 'view' });
+      }),
+    ).rejects.toMatchObject({ code: 'delegation_refused' });
+    expect((await w.domain.policy()).entries.length).toBe(before);
+  });
 });

@@ -92,6 +92,13 @@ describe.each(dialects)('non-contact objects and constrained create on %s', (dia
     expect(audit.every((a) => a.actor === 'staffer')).toBe(true);
     const anon = await w.domain.subject({}).checkCreate({ contactType: 'Individual' });
     expect(anon.allowed).toBe(false);
+    // A candidate cannot claim explicit membership of a smart group to satisfy its criteria.
+    const cheat = await admin.createGroup({ name: 'FR only', kind: 'smart', criteria: { field: 'country', op: '=', value: 'FR' } });
+    await admin.createEntry({ effect: 'allow', operation: 'create', owner: { type: 'group', id: staff }, object: { type: 'group-members', groupId: cheat } });
+    expect((await me.checkCreate({ contactType: 'Individual', attributes: { country: 'FR' } })).allowed).toBe(true);
+    const claimed = await me.checkCreate({ contactType: 'Individual', attributes: { country: 'DE' }, groups: [cheat] });
+    expect(claimed.allowed).toBe(false);
+    expect(claimed.explanation.error).toMatch(/smart/);
     const invalid = await me.checkCreate({ contactType: 'Individual', attributes: { planet: 'Mars' } });
     expect(invalid.allowed).toBe(false);
     expect(invalid.explanation.reason).toBe('error');

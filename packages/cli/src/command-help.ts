@@ -1,0 +1,63 @@
+import type { Command } from './command-model.js';
+import { CliError, EXIT } from './cli-errors.js';
+
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  migrate: 'rowguard migrate [<policy-file>]\n  Create or upgrade the schema (and the attribute columns the policy file declares).',
+  apply:
+    'rowguard apply <policy-file> [--dry-run] [--prune] [--actor <name>]\n  Validate the whole file, then make the database match it in one transaction (upsert by key).\n  --dry-run  print the diff, write nothing\n  --prune    also remove what the file no longer has (contacts are marked deleted)',
+  export: 'rowguard export [--out <file>] [--format yaml|json]\n  Write the domain\'s policy as a policy file (applying it back changes nothing).',
+  check: 'rowguard check --as <contact-key> <operation> <contact-key>\n  Exit 0 if allowed, 1 if denied. Also --user <host-user-id> or --anonymous instead of --as.',
+  explain: 'rowguard explain --as <contact-key> <operation> <contact-key>\n  The decision, the deciding entry, and every entry held for the operation, in words.',
+  list: 'rowguard list --as <contact-key> <operation> [--limit <n>] [--after <id>]\n  The contacts the subject may act on, one page at a time (the SQL clause at work).',
+  sql: 'rowguard sql --as <contact-key> <operation> [--dialect sqlite|mysql|postgres] [--alias <a>]\n  The permission clause and its bound parameters, to AND into a query on the contact table.',
+  create:
+    "rowguard create --as <contact-key> '<candidate JSON>' | <file> [--dry-run] [--actor <name>]\n  Check the create rules on the candidate and create it (with its static groups) if allowed; exit 1 if refused.\n  Candidate: { \"key\"?, \"type\"?, \"name\"?, \"subTypes\"?, \"attributes\"?, \"groups\"? }",
+  demo: 'rowguard demo [<policy-file>] [--db <url>]\n  Apply the country-sales organisation to rowguard-demo.sqlite and show who sees and may create what.',
+  schema: 'rowguard schema\n  Print the policy file\'s JSON Schema.',
+};
+
+/**
+ * The usage text.
+ *
+ * @example
+ * ```ts
+ * usage().includes('rowguard apply'); // true
+ * ```
+ */
+export function usage(): string {
+  return [
+    'rowguard: access control for CRM contacts, as code',
+    '',
+    'Usage: rowguard <command> [options]',
+    '',
+    ...Object.values(COMMAND_HELP).map((h) => h.split('\n')[0] as string).map((l) => `  ${l}`),
+    '',
+    'Options for every command:',
+    '  --db <url>       sqlite:<path> (default sqlite:./rowguard.sqlite), mysql://..., postgres://...; or ROWGUARD_DB',
+    '  --domain <name>  the domain (tenant); default: the policy file\'s, else "default"',
+    '  --json           machine-readable output on stdout',
+    '  --quiet          no progress output',
+    '',
+    'Exit codes: 0 ok / allowed, 1 denied, 2 bad input, 3 database error.',
+    'Operations: view, edit, create, delete, search. Docs: docs/cli.md, docs/policy-file.md.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * `rowguard help [<command>]`.
+ *
+ * @example
+ * ```ts
+ * await helpCommand(ctx); // the usage text
+ * ```
+ */
+export const helpCommand: Command = async (ctx) => {
+  const topic = ctx.args.positionals[0];
+  if (topic !== undefined) {
+    const text = COMMAND_HELP[topic];
+    if (!text) throw new CliError('usage', `no help for '${topic}' (commands: ${Object.keys(COMMAND_HELP).join(', ')})`, EXIT.badInput);
+    return { exitCode: 0, json: { command: topic, usage: text }, human: `${text}\n` };
+  }
+  return { exitCode: 0, json: { usage: usage() }, human: usage() };
+};

@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  BUILTIN_ENTITY_TYPES,
+  connectDatabase,
+  createRowguard,
+  tableNames,
+  type AttributeType,
+  type DatabaseConnection,
+  type Domain,
+  type Rowguard,
+} from '@rowguard/core';
+import { CliError, EXIT, redactUrls, toCliError } from './cli-errors.js';
+import { existingAttributes, schemaPresent, storedEntityTypes } from './schema-introspect.js';
+
+/**
+ * The table prefix the CLI uses (the engine's default).
+ *
+ * @example
+ * ```ts
+ * tableNames(TABLE_PREFIX).entry; // 'rg_entry'
+ * ```
+ */
+export const TABLE_PREFIX = 'rg_';
+
+/**
+ * An open database with an engine on it, and the errors the engine reported while deciding (fail closed).
+ *
+ * @example
+ * ```ts
+ * const open: OpenEngine = await openEngine('sqlite:./rowguard.sqlite', { requireSchema: true });
+ * ```
+ */
+export interface OpenEngine {
+  readonly url: string;
+  readonly connection: DatabaseConnection;
+  readonly engine: Rowguard;
+  /** Whether the schema existed when the database was opened. */
+  readonly hasSchema: boolean;
+  /** The attributes the engine was created with (existing columns plus declared ones). */
+  readonly attributes: ReadonlyMap<string, AttributeType>;
+  /** Errors reported through the engine's `onError` (each turned a decision into a deny). */
+  readonly reported: unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database named by a URL and creates the engine on it. Attributes come from the contact table's
+ * existing columns plus `declared` (a policy file's declarations; a type that contradicts an existing column is
+ * refused, exit 2). With `requireSchema`, a database without the engine's schema is refused (exit 3) and a
+ * missing SQLite file is never created. Connection failures exit 3.
+ *
+ * @example
+ * ```ts
+ * const open = await openEngine('sqlite:./rowguard.sqlite', { requireSchema: true });
+ * try { ... } finally { await open.close(); }
+ * ```
+ */
+export async function openEngine(
+  url: string,
+  options: {
+    requireSchema: boolean;
+    declared?: ReadonlyMap<string, AttributeType> | undefined;
+    /** Host object types the policy declares (stored ones are added). */
+    entityTypes?: ReadonlySet<string> | undefined;
+    /** Second-degree relationship permissions (an engine setting; off by default). */
+    secondDegree?: boolean | undefined;
+  },
+): Promise<OpenEngine> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (options.requireSchema && path !== '' && path !== ':memory:' && !existsSync(resolve(path))) {
+      throw new CliError('no_database', `database file ${path} does not exist (run \`rowguard migrate\` or \`rowguard apply <file>\` first)`, EXIT.database);
+    }
+  } else if (!/^(mysql|mariadb|postgres|postgresql):\/\//.test(url)) {
+    throw new CliError('bad_database_url', `unsupported database URL '${redactUrls(url)}' (use sqlite:<path>, mysql://... or postgres://...)`, EXIT.badInput);
+  }
+  let connection: DatabaseConnection;
+  try {
+    connection = await connectDatabase(url, { poolSize: 4 });
+  } catch (err) {
+    const e = toCliError(err);
+    throw new CliError('database_error', `cannot open ${redactUrls(url)}: ${e.message}`, EXIT.database);
+  }
+  try {
+    const tables = tableNames(TABLE_PREFIX);
+    const hasSchema = await schemaPresent(connection.db, connection.dialect, tables.domain);
+    if (options.requireSchema && !hasSchema) {
+      throw new CliError('no_schema', `${redactUrls(url)} has no rowguard schema (run \`rowguard migrate\` or \`rowguard apply <file>\` first)`, EXIT.database);
+    }
+    const attributes = hasSchema ? await existingAttributes(connection.db, connection.dialect, tables.contact) : new Map<string, AttributeType>();
+    for (const [name, type] of options.declared ?? []) {
+      const existing = attributes.get(name);
+      if (existing !== undefined && existing !== type) {
+        throw new CliError(
+          'attribute_type_conflict',
+          `attribute '${name}' is declared ${type}, but the database column is ${existing} (column types are never changed)`,
+          EXIT.badInput,
+        );
+      }
+      attributes.set(name, type);
+    }
+    const entityTypes = new Set(options.entityTypes ?? []);
+    if (hasSchema) for (const type of await storedEntityTypes(connection.db, tables.entry)) entityTypes.add(type);
+    for (const builtin of BUILTIN_ENTITY_TYPES) entityTypes.delete(builtin);
+    const reported: unknown[] = [];
+    const engine = createRowguard({
+      db: connection.db,
+      dialect: connection.dialect,
+      tablePrefix: TABLE_PREFIX,
+      contacts: { attributes: Object.fromEntries([...attributes].map(([n, type]) => [n, { type }])) },
+      entityTypes: [...entityTypes].sort(),
+      relationships: { secondDegree: options.secondDegree === true },
+      onError: (error) => reported.push(error),
+    });
+    return { url, connection, engine, hasSchema, attributes, reported, close: () => connection.close() };
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw toCliError(err);
+  }
+}
+
+/**
+ * The domain with this name. With `create: false` a missing domain is refused (exit 2) instead of created.
+ *
+ * @example
+ * ```ts
+ * const domain = await openDomain(open.engine, 'default', { create: false });
+ * ```
+ */
+export async function openDomain(engine: Rowguard, name: string, options: { create: boolean }): Promise<Domain> {
+  if (!options.create) {
+    const known = await engine.domains();
+    if (!known.some((d) => d.name === name)) {
+      throw new CliError(
+        'unknown_domain',
+        `domain '${name}' does not exist${known.length > 0 ? ` (known: ${known.map((d) => d.name).join(', ')})` : ''}`,
+        EXIT.badInput,
+      );
+    }
+  }
+  return engine.domain(name);
+}
+
+/**
+ * Throws the first error the engine reported while deciding (so a decision that failed closed still exits
+ * non-zero: 2 for bad input, 3 for a database failure).
+ *
+ * @example
+ * ```ts
+ * const allowed = await session.check('view', id);
+ * throwReported(open); // exit 3 if the check failed on a database error
+ * ```
+ */
+export function throwReported(open: OpenEngine): void {
+  const first = open.reported[0];
+  if (first !== undefined) throw toCliError(first);
+}

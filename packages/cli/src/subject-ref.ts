@@ -1,0 +1,63 @@
+import type { Domain, Rowguard, SubjectInput } from '@rowguard/core';
+import { CliError, EXIT } from './cli-errors.js';
+import { contactIdByKey } from './contact-lookup.js';
+
+/**
+ * Who a command acts as: a contact key (`--as`), a host user (`--user`) or nobody (`--anonymous`).
+ *
+ * @example
+ * ```ts
+ * const choice: SubjectChoice = { as: 'mgr-vn' };
+ * ```
+ */
+export interface SubjectChoice {
+  readonly as?: string | undefined;
+  readonly user?: string | undefined;
+  readonly anonymous?: boolean | undefined;
+}
+
+/**
+ * A resolved subject choice: the engine's subject input, the contact id when known, and a label.
+ *
+ * @example
+ * ```ts
+ * const ref: SubjectRef = { input: { contactId: 3 }, contactId: 3, key: 'mgr-vn', label: 'mgr-vn' };
+ * ```
+ */
+export interface SubjectRef {
+  readonly input: SubjectInput;
+  readonly contactId: number | null;
+  readonly key: string | null;
+  readonly label: string;
+}
+
+/**
+ * Turns `--as <contact-key>` / `--user <id>` / `--anonymous` into the engine's subject input. Exactly one is
+ * required; an unknown contact key exits 2.
+ *
+ * @example
+ * ```ts
+ * const ref = await subjectRef(engine, domain, { as: 'mgr-vn' }); // { input: { contactId: 3 }, ... }
+ * ```
+ */
+export async function subjectRef(engine: Rowguard, domain: Domain, choice: SubjectChoice): Promise<SubjectRef> {
+  const given = [choice.as !== undefined, choice.user !== undefined, choice.anonymous === true].filter(Boolean).length;
+  if (given !== 1) {
+    throw new CliError('missing_subject', 'say who acts: --as <contact-key>, --user <host-user-id> or --anonymous (exactly one)', EXIT.badInput);
+  }
+  if (choice.as !== undefined) {
+    const contactId = await contactIdByKey(engine, domain, choice.as);
+    return { input: { contactId }, contactId, key: choice.as, label: choice.as };
+  }
+  if (choice.user !== undefined) {
+    const link = await engine.db
+      .selectFrom(engine.tables.userLink)
+      .select('contact_id')
+      .where('domain_id', '=', domain.id)
+      .where('user_id', '=', choice.user)
+      .executeTakeFirst();
+    const contactId = link ? Number(link.contact_id) : null;
+    return { input: { userId: choice.user }, contactId, key: null, label: `user ${choice.user}` };
+  }
+  return { input: {}, contactId: null, key: null, label: 'anonymous' };
+}
