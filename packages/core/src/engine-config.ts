@@ -36,6 +36,16 @@ export const attributeSchema = z.object({
 const RESERVED_FIELDS_LIST = ['id', 'contact_type', 'domain_id', 'is_deleted', 'sort_name', 'contact_key'] as const;
 const RESERVED_FIELDS: ReadonlySet<string> = new Set(RESERVED_FIELDS_LIST);
 
+/** The column names of the engine's own contact table. */
+const DEFAULT_COLUMNS = {
+  id: 'id',
+  domainId: 'domain_id',
+  contactType: 'contact_type',
+  isDeleted: 'is_deleted',
+  isDeletedType: 'integer',
+  sortName: 'sort_name',
+} as const;
+
 /**
  * zod schema of the contact-table settings. Without `table` the engine uses its own reference table
  * (`<prefix>contact`); with it, the engine reads the host's table through the given column names and refuses
@@ -63,14 +73,7 @@ export const contactsConfigSchema = z
         sortName: identifierSchema.nullable().default('sort_name'),
       })
       .strict()
-      .default({
-        id: 'id',
-        domainId: 'domain_id',
-        contactType: 'contact_type',
-        isDeleted: 'is_deleted',
-        isDeletedType: 'integer',
-        sortName: 'sort_name',
-      }),
+      .default(DEFAULT_COLUMNS),
     attributes: z
       .record(identifierSchema, attributeSchema)
       .default({})
@@ -99,17 +102,7 @@ export const engineConfigSchema = z
     relationships: z.object({ secondDegree: z.boolean().default(false) }).strict().default({ secondDegree: false }),
     /** Non-contact object types the host registers, besides `group`, `custom_group` and `profile`. */
     entityTypes: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _')).default([]),
-    contacts: contactsConfigSchema.default({
-      columns: {
-        id: 'id',
-        domainId: 'domain_id',
-        contactType: 'contact_type',
-        isDeleted: 'is_deleted',
-        isDeletedType: 'integer',
-        sortName: 'sort_name',
-      },
-      attributes: {},
-    }),
+    contacts: contactsConfigSchema.default({ columns: DEFAULT_COLUMNS, attributes: {} }),
   })
   .strict();
 

@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ContactGrant, RowguardHooks } from '../src/index.js';
-import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
-import { blockFor, failed, hookedWorld, migrateOnce, namesTap, seedPeople, sleep, visible, type People } from './support/hooked-world.js';
+import { testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
+import { blockFor, failed, hookedWorld, namesTap, sleep, visible, type People, seededSuite } from './support/hooked-world.js';
 
 const dialects = await testDialects();
 
 describe.each(dialects)('access hook on %s', (dialect) => {
+  const suite = seededSuite(dialect, 'hooks_access');
   let t: TestDatabase;
   let p: People;
-
-  beforeAll(async () => {
-    t = await openTestDatabase(dialect, 'hooks_access');
-    await migrateOnce(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
   beforeEach(async () => {
-    await truncateEngine(t.db);
-    const { admin } = await hookedWorld(t);
-    p = await seedPeople(admin);
+    ({ t, p } = suite);
   });
 
   it('groups: the subject counts as a member of the groups a tap adds, and the explanation names the tap', async () => {

@@ -1,27 +1,19 @@
 import type { Criteria } from '@rowguard/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RowguardHooks } from '../src/index.js';
-import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
-import { failed, hookedWorld, migrateOnce, seedPeople, sleep, visible, type People } from './support/hooked-world.js';
+import { testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
+import { failed, hookedWorld, sleep, visible, type People, seededSuite } from './support/hooked-world.js';
 
 const dialects = await testDialects();
 
 describe.each(dialects)('aclWhereClause hook on %s', (dialect) => {
+  const suite = seededSuite(dialect, 'hooks_clause');
   let t: TestDatabase;
   let p: People;
   let live: number[];
-
-  beforeAll(async () => {
-    t = await openTestDatabase(dialect, 'hooks_clause');
-    await migrateOnce(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
   beforeEach(async () => {
-    await truncateEngine(t.db);
+    ({ t, p } = suite);
     const { admin } = await hookedWorld(t);
-    p = await seedPeople(admin);
     live = [p.alice, p.bob, p.carol, p.dave, p.erin];
     await admin.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
   });

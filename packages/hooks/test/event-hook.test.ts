@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeEvent, DecisionEvent } from '../src/index.js';
-import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
-import { blockFor, failed, hookedWorld, migrateOnce, seedPeople, type People } from './support/hooked-world.js';
+import { testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
+import { blockFor, failed, hookedWorld, type People, seededSuite } from './support/hooked-world.js';
 
 const dialects = await testDialects();
 
 describe.each(dialects)('events hooks on %s', (dialect) => {
+  const suite = seededSuite(dialect, 'hooks_events');
   let t: TestDatabase;
   let p: People;
-
-  beforeAll(async () => {
-    t = await openTestDatabase(dialect, 'hooks_events');
-    await migrateOnce(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
   beforeEach(async () => {
-    await truncateEngine(t.db);
-    const { admin } = await hookedWorld(t);
-    p = await seedPeople(admin);
+    ({ t, p } = suite);
   });
 
   it('reports entry, role, group and membership changes and contact creation, after commit, with their origin', async () => {

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createRowguardHooks, HookTapError, type PermissionVerdict, type RowguardHooks } from '../src/index.js';
-import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
-import { blockFor, failed, hookedWorld, migrateOnce, seedPeople, sleep, visible, type People } from './support/hooked-world.js';
+import { testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
+import { blockFor, failed, hookedWorld, sleep, visible, type People, seededSuite } from './support/hooked-world.js';
 
 const dialects = await testDialects();
 
 describe.each(dialects)('permissions and permissionCheck hooks on %s', (dialect) => {
+  const suite = seededSuite(dialect, 'hooks_permission');
   let t: TestDatabase;
   let p: People;
   let live: number[];
-
-  beforeAll(async () => {
-    t = await openTestDatabase(dialect, 'hooks_permission');
-    await migrateOnce(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await truncateEngine(t.db);
-    const { admin } = await hookedWorld(t);
-    p = await seedPeople(admin);
+  beforeEach(() => {
+    ({ t, p } = suite);
     live = [p.alice, p.bob, p.carol, p.dave, p.erin];
   });
 

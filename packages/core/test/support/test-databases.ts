@@ -77,20 +77,7 @@ export async function openTestDatabase(dialect: DialectKind, scope: string): Pro
       new Kysely<any>({
         dialect: new MysqlDialect({ pool: createPool({ ...MYSQL, database: name, connectionLimit: 5, supportBigNumbers: true }) }),
       });
-    const db = open();
-    const others: Kysely<any>[] = [];
-    return {
-      dialect,
-      db,
-      another: () => {
-        const k = open();
-        others.push(k);
-        return k;
-      },
-      close: async () => {
-        await Promise.all([db.destroy(), ...others.map((o) => o.destroy())]);
-      },
-    };
+    return pooled(dialect, open);
   }
   const admin = new pg.Client({ connectionString: PG });
   await admin.connect();
@@ -101,6 +88,11 @@ export async function openTestDatabase(dialect: DialectKind, scope: string): Pro
     new Kysely<any>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG, max: 5, options: `-c search_path=${name}` }) }),
     });
+  return pooled(dialect, open);
+}
+
+/** A test database on a server: one pool for the test, more on demand, all closed together. */
+function pooled(dialect: DialectKind, open: () => Kysely<any>): TestDatabase {
   const db = open();
   const others: Kysely<any>[] = [];
   return {

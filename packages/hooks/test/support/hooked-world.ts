@@ -1,7 +1,7 @@
-import { createRowguard, type Domain, type Operation, type PolicyAdmin, type Rowguard, type SubjectSession } from '@rowguard/core';
-import { expect } from 'vitest';
+import { createRowguard, type DialectKind, type Domain, type Operation, type PolicyAdmin, type Rowguard, type SubjectSession } from '@rowguard/core';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { createRowguardHooks, HookTapError, type RowguardHooks, type RowguardHooksOptions } from '../../src/index.js';
-import type { TestDatabase } from '../../../core/test/support/test-databases.js';
+import { openTestDatabase, truncateEngine, type TestDatabase } from '../../../core/test/support/test-databases.js';
 
 /** The contact attributes every hooks test uses (one schema per test database). */
 export const CONTACTS = {
@@ -123,4 +123,25 @@ export function failed(world: { failures: readonly HookTapError[] }): string[] {
 /** Whether an engine error is a tap failure naming `tap`. */
 export function namesTap(error: unknown, tap: string): boolean {
   return error instanceof HookTapError && error.tap === tap;
+}
+
+/**
+ * Registers the usual hooks for a per-dialect suite: one database per file (migrated once), and before each test
+ * the engine tables emptied and the standard people seeded. Read `t` and `p` inside tests.
+ */
+export function seededSuite(dialect: DialectKind, scope: string): { readonly t: TestDatabase; readonly p: People } {
+  const state = {} as { t: TestDatabase; p: People };
+  beforeAll(async () => {
+    state.t = await openTestDatabase(dialect, scope);
+    await migrateOnce(state.t);
+  });
+  afterAll(async () => {
+    await state.t.close();
+  });
+  beforeEach(async () => {
+    await truncateEngine(state.t.db);
+    const { admin } = await hookedWorld(state.t);
+    state.p = await seedPeople(admin);
+  });
+  return state;
 }
