@@ -1,5 +1,5 @@
 import type { Domain } from '@rowguard/core';
-import { CliError, EXIT, formatProblem, toCliError, type PolicyProblem } from './cli-errors.js';
+import { CliError, EXIT, formatProblem, type PolicyProblem } from './cli-errors.js';
 import type { CliIo } from './cli-io.js';
 import { openDomain, type OpenEngine } from './engine-open.js';
 import { pendingDelegations, writeChanges, writeDelegations } from './policy-apply.js';
