@@ -98,6 +98,11 @@ export const engineConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/, 'must be letters, digits or underscores')
       .default('rg_'),
+    /**
+     * How static-group membership tests are written in the SQL clause: `auto` (per dialect, grant size and the
+     * query's purpose) or one shape for every clause (see `clause-shape.ts`).
+     */
+    clauseShape: z.enum(['auto', 'exists', 'probe', 'in', 'array']).default('auto'),
     /** Relationship settings: second-degree permissions are opt-in. */
     relationships: z.object({ secondDegree: z.boolean().default(false) }).strict().default({ secondDegree: false }),
     /** Non-contact object types the host registers, besides `group`, `custom_group` and `profile`. */

@@ -1,4 +1,5 @@
 import type { ScopeAdjustment } from './access-plan.js';
+import type { ClauseShapeSetting, GrantSizeEstimator } from './clause-shape.js';
 import type { DialectKind } from './dialect-kind.js';
 import type { EntityCondition, EntityPermission } from './entity-permissions.js';
 import type { Operation } from './operation-model.js';
@@ -30,6 +31,10 @@ export interface EngineInternals {
   today(): string;
   /** Whether second-degree relationships count. */
   readonly secondDegree: boolean;
+  /** Grant-size estimates (they steer the clause shape, never its answer). */
+  readonly grantSizes: GrantSizeEstimator;
+  /** The configured shape setting. */
+  readonly clauseShape: ClauseShapeSetting;
   /** Known non-contact object types (built-in and host-registered). */
   readonly entityTypes: ReadonlySet<string>;
   /** Extension adjustment of a non-contact type's permitted ids. */

@@ -5,7 +5,19 @@
  * @packageDocumentation
  */
 export { createRowguard, Rowguard, Domain, type RowguardOptions, type EngineExtension } from './rowguard-engine.js';
-export { SubjectSession, type ClauseOptions } from './subject-session.js';
+export { SubjectSession, type ClauseOptions, type ClauseExplanation } from './subject-session.js';
+export {
+  CLAUSE_SHAPES,
+  CLAUSE_PURPOSES,
+  SMALL_GRANT_SHARE,
+  chooseShape,
+  clauseShapeSettingSchema,
+  GrantSizeEstimator,
+  type ClauseShape,
+  type ClausePurpose,
+  type ClauseShapeSetting,
+  type ShapeChoice,
+} from './clause-shape.js';
 export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './policy-admin.js';
 export * from './policy-admin-schemas.js';
 export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './engine-errors.js';

@@ -4,6 +4,7 @@ import type { DialectKind } from './dialect-kind.js';
 import { likeToGlob, likeToSqlPattern } from './like-pattern.js';
 import type { FieldValue, GroupDef } from './policy-model.js';
 import type { TableNames } from './table-names.js';
+import type { ClauseShape } from './clause-shape.js';
 
 /** What compiling criteria to SQL needs. */
 export interface SqlContext {
@@ -23,6 +24,12 @@ export interface SqlContext {
   readonly today: string;
   /** Whether second-degree relationships count. */
   readonly secondDegree: boolean;
+  /**
+   * The shape of each "Added member of these static groups" test (see `clause-shape.ts`), by the sorted ids
+   * joined with commas; `exists` when absent. A compile pass may record the sets it meets in `seen`.
+   */
+  readonly shapes?: ReadonlyMap<string, ClauseShape>;
+  readonly seen?: Set<string>;
 }
 
 /** A constant true predicate (portable across dialects). */
@@ -99,16 +106,32 @@ function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
  * membershipExists([3, 4], 'Added', ctx); // exists (select 1 from rg_group_contact q where q.group_id in (3, 4) and ...)
  * ```
  */
-export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext): RawBuilder<SqlBool> {
+export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext, shaped = true): RawBuilder<SqlBool> {
   if (groupIds.length === 0) return SQL_FALSE;
   const a = nextAlias(ctx);
   const groupTest =
     groupIds.length === 1
       ? sql`${sql.ref(`${a}.group_id`)} = ${groupIds[0]}`
       : sql`${sql.ref(`${a}.group_id`)} in (${sql.join(groupIds)})`;
-  return sql<SqlBool>`exists (select 1 from ${sql.table(ctx.tables.groupContact)} as ${sql.id(a)} where ${sql.ref(
-    `${a}.contact_id`,
-  )} = ${contactIdRef(ctx)} and ${groupTest} and ${sql.ref(`${a}.status`)} = ${status})`;
+  const from = sql`from ${sql.table(ctx.tables.groupContact)} as ${sql.id(a)}`;
+  const members = sql`${groupTest} and ${sql.ref(`${a}.status`)} = ${status}`;
+  const correlated = sql`${sql.ref(`${a}.contact_id`)} = ${contactIdRef(ctx)}`;
+  let shape: ClauseShape = 'exists';
+  if (shaped && status === 'Added') {
+    const key = groupIds.join(',');
+    ctx.seen?.add(key);
+    shape = ctx.shapes?.get(key) ?? 'exists';
+  }
+  switch (shape) {
+    case 'probe':
+      return sql<SqlBool>`(select 1 ${from} where ${correlated} and ${members} limit 1) is not null`;
+    case 'in':
+      return sql<SqlBool>`${contactIdRef(ctx)} in (select ${sql.ref(`${a}.contact_id`)} ${from} where ${members})`;
+    case 'array':
+      return sql<SqlBool>`${contactIdRef(ctx)} = any(array(select ${sql.ref(`${a}.contact_id`)} ${from} where ${members}))`;
+    default:
+      return sql<SqlBool>`exists (select 1 ${from} where ${correlated} and ${members})`;
+  }
 }
 
 const MAX_GROUP_DEPTH = 64;
@@ -129,8 +152,8 @@ export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): Raw
   const matches = criteriaSql(group.criteria, ctx, depth);
   // Probes for explicit Added / Removed rows only where such rows exist (the snapshot knows; `undefined`
   // means unknown, so probe).
-  const added = group.hasAdded === false ? SQL_FALSE : membershipExists([groupId], 'Added', ctx);
-  const removed = group.hasRemoved === false ? SQL_FALSE : membershipExists([groupId], 'Removed', ctx);
+  const added = group.hasAdded === false ? SQL_FALSE : membershipExists([groupId], 'Added', ctx, false);
+  const removed = group.hasRemoved === false ? SQL_FALSE : membershipExists([groupId], 'Removed', ctx, false);
   return sqlAnd([sqlNot(removed), sqlOr([added, matches])]);
 }
 

@@ -15,6 +15,7 @@ import { resolveSubject, type PermissionOverride, type PermissionProvider, type 
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
 import type { Operation } from './operation-model.js';
 import { isoDay } from './relationship-access.js';
+import { GrantSizeEstimator } from './clause-shape.js';
 import {
   BUILTIN_ENTITY_TYPES,
   entityConditionSchema,
@@ -133,6 +134,14 @@ export class Rowguard {
       decided: (record) => this.#options.extension?.onDecision?.(record),
       entityTypes: new Set<string>([...BUILTIN_ENTITY_TYPES, ...this.config.entityTypes]),
       today: () => isoDay((this.#options.clock ?? (() => new Date()))()),
+      grantSizes: new GrantSizeEstimator(
+        db,
+        this.dialect,
+        this.tables,
+        this.config.contacts.table ?? this.tables.contact,
+        this.config.contacts.columns.domainId,
+      ),
+      clauseShape: this.config.clauseShape,
       secondDegree: this.config.relationships.secondDegree,
       adjustEntities: async (subject, entity, operation, permission, snapshot) => {
         const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission, snapshot);

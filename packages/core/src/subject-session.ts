@@ -12,6 +12,15 @@ import type { PolicySnapshot } from './policy-model.js';
 import { loadContactFacts } from './policy-store.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 import type { EngineInternals } from './engine-internals.js';
+import {
+  chooseShape,
+  clauseShapeSettingSchema,
+  shapeReason,
+  type ClausePurpose,
+  type ClauseShape,
+  type ClauseShapeSetting,
+  type ShapeChoice,
+} from './clause-shape.js';
 import { candidateSchema, decideCreate, type CandidateInput, type CreateDecision } from './create-check.js';
 import {
   conditionsHold,
@@ -29,6 +38,24 @@ import type { FieldValue } from './policy-model.js';
 export interface ClauseOptions {
   /** The alias (or table name) of the contact table in the host's query. Default: the contact table's name. */
   readonly alias?: string;
+  /**
+   * What the host's query does with the clause: `page` (ORDER BY ... LIMIT over its own index; the default) or
+   * `count`. It steers the clause's shape, never its answer.
+   */
+  readonly purpose?: ClausePurpose;
+  /** Force one shape for this clause (default: the engine's `clauseShape` setting, normally `auto`). */
+  readonly shape?: ClauseShapeSetting;
+}
+
+/** The SQL form with the shape choices behind it (see {@link SubjectSession.explainClause}). */
+export interface ClauseExplanation {
+  readonly operation: Operation;
+  readonly purpose: ClausePurpose;
+  readonly shapes: readonly ShapeChoice[];
+  /** `select <id> from <contact table> as <alias> where <clause>`, compiled for this dialect. */
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+  readonly error?: string;
 }
 
 const ERROR_DETAIL: DecisionDetail = {
@@ -180,17 +207,77 @@ export class SubjectSession {
    */
   async clause(operation: Operation, options: ClauseOptions = {}): Promise<Expression<SqlBool>> {
     try {
-      const op = operationSchema.parse(operation);
-      const alias = identifierSchema.parse(options.alias ?? this.#engine.contactTable);
-      const { snapshot, plan } = await this.#plan(op);
-      return this.#compile(plan, snapshot, alias);
+      return (await this.#shapedClause(operation, options)).clause;
     } catch (error) {
       this.#fail('clause', error);
       return SQL_FALSE;
     }
   }
 
-  #compile(plan: AccessPlan, snapshot: PolicySnapshot, alias: string): RawBuilder<SqlBool> {
+  /**
+   * The permission clause with the shape chosen for each static-group membership test and why (grant size,
+   * purpose, dialect), and the SQL it compiles to.
+   *
+   * @example
+   * ```ts
+   * const { shapes, sql } = await me.explainClause('view', { alias: 'c', purpose: 'count' });
+   * ```
+   */
+  async explainClause(operation: Operation, options: ClauseOptions = {}): Promise<ClauseExplanation> {
+    const purpose = options.purpose ?? 'page';
+    try {
+      const { clause, choices, alias } = await this.#shapedClause(operation, options);
+      const id = sql.ref(`${alias}.${this.#engine.store.contacts.columns.id}`);
+      const compiled = sql`select ${id} from ${sql.table(this.#engine.contactTable)} as ${sql.id(alias)} where ${clause}`.compile(this.#engine.store.db);
+      return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters };
+    } catch (error) {
+      this.#fail('explainClause', error);
+      return { operation, purpose, shapes: [], sql: '', parameters: [], error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async #shapedClause(
+    operation: Operation,
+    options: ClauseOptions,
+  ): Promise<{ clause: RawBuilder<SqlBool>; choices: ShapeChoice[]; alias: string }> {
+    const op = operationSchema.parse(operation);
+    const alias = identifierSchema.parse(options.alias ?? this.#engine.contactTable);
+    const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
+    const setting = clauseShapeSettingSchema.parse(options.shape ?? this.#engine.clauseShape);
+    const { snapshot, plan } = await this.#plan(op);
+    // First pass: which static-group sets does the clause test? Then one shape for each, then the clause.
+    const seen = new Set<string>();
+    this.#compile(plan, snapshot, alias, undefined, seen);
+    const shapes = new Map<string, ClauseShape>();
+    const choices: ShapeChoice[] = [];
+    const dialect = this.#engine.dialect;
+    for (const key of seen) {
+      const groups = key.split(',').map(Number);
+      if (setting !== 'auto') {
+        // `array` is PostgreSQL syntax; elsewhere its equivalent is `in`.
+        const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
+        shapes.set(key, shape);
+        choices.push({ groups, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
+      } else if (dialect === 'sqlite') {
+        shapes.set(key, 'exists');
+        choices.push({ groups, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
+      } else {
+        const grant = (await this.#engine.grantSizes.isSmall(plan.subject.domainId, groups)) ? 'small' : 'large';
+        const shape = chooseShape(dialect, purpose, grant);
+        shapes.set(key, shape);
+        choices.push({ groups, shape, grant, why: shapeReason(dialect, purpose, grant, shape) });
+      }
+    }
+    return { clause: this.#compile(plan, snapshot, alias, shapes), choices, alias };
+  }
+
+  #compile(
+    plan: AccessPlan,
+    snapshot: PolicySnapshot,
+    alias: string,
+    shapes?: ReadonlyMap<string, ClauseShape>,
+    seen?: Set<string>,
+  ): RawBuilder<SqlBool> {
     const ctx: SqlContext = {
       dialect: this.#engine.dialect,
       tables: this.#engine.store.tables,
@@ -203,6 +290,8 @@ export class SubjectSession {
       subjectContactId: plan.subject.contactId,
       today: this.#engine.today(),
       secondDegree: this.#engine.secondDegree,
+      ...(shapes ? { shapes } : {}),
+      ...(seen ? { seen } : {}),
     };
     return compileClause(plan, this.#engine.store.contacts, ctx);
   }
@@ -272,7 +361,7 @@ export class SubjectSession {
       const { contacts, db } = this.#engine.store;
       const alias = 'rg_c';
       const id = sql.ref(`${alias}.${contacts.columns.id}`);
-      const clause = await this.clause(operation, { alias });
+      const clause = await this.clause(operation, { alias, purpose: 'page' });
       const { rows } = await sql<{ id: unknown }>`select ${id} as ${sql.id('id')} from ${sql.table(this.#engine.contactTable)} as ${sql.id(
         alias,
       )} where ${id} > ${after} and ${clause} order by ${id} limit ${limit}`.execute(db);

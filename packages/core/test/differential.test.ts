@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createRowguard, OPERATIONS, type Domain, type SubjectInput } from '../src/index.js';
+import { CLAUSE_SHAPES, createRowguard, OPERATIONS, type ClauseOptions, type Domain, type SubjectInput } from '../src/index.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { worldArbitrary } from './support/world-arbitrary.js';
@@ -12,6 +12,7 @@ const RUNS: Record<string, number> = { sqlite: 250, mysql: 100, postgres: 100 };
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261122);
 const clock = () => new Date('2026-06-15T08:00:00Z');
+const SHAPE_OPTIONS: ClauseOptions[] = [...CLAUSE_SHAPES.map((shape) => ({ shape })), { purpose: 'count' }];
 
 describe.each(dialects)('differential: in-memory decision = SQL clause rows, on %s', (dialect) => {
   let t: TestDatabase;
@@ -20,6 +21,7 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
   let worlds = 0;
   let comparisons = 0;
   let entityComparisons = 0;
+  let shapeComparisons = 0;
   let delegated = 0;
   let related = 0;
 
@@ -34,7 +36,8 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
   afterAll(async () => {
     console.log(
       `[differential] ${dialect}: ${worlds} worlds, ${comparisons} subject x operation x contact comparisons, ` +
-        `${entityComparisons} entity comparisons, ${delegated} delegations written, ${related} relationship grants (seed ${SEED})`,
+        `${shapeComparisons} more through each clause shape, ${entityComparisons} entity comparisons, ${delegated} delegations written, ` +
+        `${related} relationship grants (seed ${SEED})`,
     );
     await t.close();
   });
@@ -82,6 +85,12 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
             const where = `subject ${JSON.stringify(input)}, operation ${op}`;
             expect(viaSql, `SQL clause vs in-memory decision (${where})`).toEqual(viaMemory);
             expect(viaBatch, `batch check vs in-memory decision (${where})`).toEqual(viaMemory);
+            // Every clause shape is the same function: each forced shape, and the automatic choice for a count.
+            for (const options of SHAPE_OPTIONS) {
+              const rows = await t.db.selectFrom('rg_contact as c').select('c.id').where(await session.clause(op, { alias: 'c', ...options })).orderBy('c.id').execute();
+              shapeComparisons += world.contacts.length;
+              expect(rows.map((r) => Number(r.id)).filter((id) => world.contacts.includes(id)), `shape ${JSON.stringify(options)} (${where})`).toEqual(viaMemory);
+            }
           }
         }
         worlds += 1;
