@@ -1,4 +1,4 @@
-import { createRowguard, dialectKindSchema, identifierSchema } from '@rowguard/core';
+import { clauseShapeSettingSchema, createRowguard, dialectKindSchema, identifierSchema } from '@rowguard/core';
 import { expectPositionals, stringOption } from './cli-args.js';
 import { CliError, EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';
@@ -18,7 +18,11 @@ import { subjectRef } from './subject-ref.js';
  * ```
  */
 export const sqlCommand: Command = async (ctx) => {
-  const [opArg] = expectPositionals(ctx.args, 1, 'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>]') as [string];
+  const [opArg] = expectPositionals(
+    ctx.args,
+    1,
+    'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>] [--purpose page|count] [--shape auto|exists|probe|in|array]',
+  ) as [string];
   const operation = operationArg(opArg);
   const dialectArg = stringOption(ctx.args.values, 'dialect');
   const dialectParsed = dialectArg === undefined ? undefined : dialectKindSchema.safeParse(dialectArg === 'mariadb' ? 'mysql' : dialectArg);
@@ -26,23 +30,33 @@ export const sqlCommand: Command = async (ctx) => {
   const aliasParsed = identifierSchema.safeParse(stringOption(ctx.args.values, 'alias') ?? 'c');
   if (!aliasParsed.success) throw new CliError('usage', '--alias must be a plain SQL identifier', EXIT.badInput);
   const alias = aliasParsed.data;
+  const purposeArg = stringOption(ctx.args.values, 'purpose') ?? 'page';
+  if (purposeArg !== 'page' && purposeArg !== 'count') throw new CliError('usage', '--purpose must be page or count', EXIT.badInput);
+  const shapeParsed = clauseShapeSettingSchema.safeParse(stringOption(ctx.args.values, 'shape') ?? 'auto');
+  if (!shapeParsed.success) throw new CliError('usage', '--shape must be auto, exists, probe, in or array', EXIT.badInput);
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const dialect = dialectParsed?.data ?? open.engine.dialect;
+    // Choosing a shape reads the live database's statistics; for another dialect's text, `auto` means `exists`.
+    const shape = dialect !== open.engine.dialect && shapeParsed.data === 'auto' ? 'exists' : shapeParsed.data;
     const engine =
       dialect === open.engine.dialect
         ? open.engine
         : createRowguard({ db: open.engine.db, dialect, contacts: open.engine.config.contacts, tablePrefix: open.engine.config.tablePrefix, onError: (e) => open.reported.push(e) });
     const domain = await openDomain(engine, domainName(ctx), { create: false });
     const who = await subjectRef(engine, domain, subjectChoice(ctx));
-    const expression = await domain.subject(who.input).clause(operation, { alias });
+    const session = domain.subject(who.input);
+    const expression = await session.clause(operation, { alias, purpose: purposeArg, shape });
+    const { shapes } = await session.explainClause(operation, { alias, purpose: purposeArg, shape });
     throwReported(open);
     const table = engine.config.contacts.table ?? engine.tables.contact;
     const { clause, parameters, query } = compileClauseSql(expression, dialect, table, alias);
     const shown = parameters.map((p, i) => `  ${dialect === 'postgres' ? `$${i + 1}` : `?${i + 1}`} = ${JSON.stringify(p)}`).join('\n');
     return {
       exitCode: 0,
-      json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, dialect, table, alias, clause, parameters, query },
-      human: `-- permission clause for ${who.label}, ${operation}, ${dialect}; AND it into: select ... from ${table} as ${alias} where <clause>\n${clause}\n${parameters.length > 0 ? `-- parameters:\n${shown}\n` : '-- no parameters\n'}`,
+      json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, dialect, purpose: purposeArg, shapes, table, alias, clause, parameters, query },
+      human: `-- permission clause for ${who.label}, ${operation}, ${dialect}, for a ${purposeArg === 'page' ? 'first page' : 'count'}; AND it into: select ... from ${table} as ${alias} where <clause>\n${shapes
+        .map((s) => `-- groups ${s.groups.join(', ')}: ${s.shape} (${s.why})\n`)
+        .join('')}${clause}\n${parameters.length > 0 ? `-- parameters:\n${shown}\n` : '-- no parameters\n'}`,
     };
   });
 };
