@@ -157,21 +157,30 @@ export async function runWaterfall<V>(run: WaterfallRun<V>): Promise<V> {
     notify(source, 'call', run.callArgs);
     for (const tap of [...source.taps]) {
       notify(source, 'tap', [snapshotOf(tap)]);
-      const output = await invokeTap(hook, tap, run.args(tap, value), run.timeoutMs);
-      if (output === undefined) continue;
-      try {
-        value = run.accept(tap, output, value);
-      } catch (err) {
-        throw rejected(hook, tap, err);
-      }
+      value = accepted(run, hook, tap, await invokeTap(hook, tap, run.args(tap, value), run.timeoutMs), value);
     }
     notify(source, 'result', [value]);
     return value;
   } catch (err) {
-    const failure = err instanceof HookTapError ? err : new HookTapError(hook, '(runner)', 'threw', describe(err), {}, { cause: err });
-    notifyError(source, failure);
-    throw failure;
+    throw runnerFailure(source, hook, err);
   }
+}
+
+/** A tap's answer folded into the value so far (`undefined` keeps it); a rejected answer names the tap. */
+function accepted<V>(run: WaterfallRun<V>, hook: string, tap: TapInfo, output: unknown, value: V): V {
+  if (output === undefined) return value;
+  try {
+    return run.accept(tap, output, value);
+  } catch (err) {
+    throw rejected(hook, tap, err);
+  }
+}
+
+/** Any failure of a waterfall as a {@link HookTapError}, announced to the hook's interceptors. */
+function runnerFailure(source: TapSource, hook: string, err: unknown): HookTapError {
+  const failure = err instanceof HookTapError ? err : new HookTapError(hook, '(runner)', 'threw', describe(err), {}, { cause: err });
+  notifyError(source, failure);
+  return failure;
 }
 
 /**
@@ -199,19 +208,12 @@ export function runSyncWaterfall<V>(run: WaterfallRun<V>): V {
         throw new HookTapError(hook, tap.name, 'threw', `threw: ${describe(err)}`, {}, { cause: err });
       }
       if (performance.now() - started > run.timeoutMs) throw timeoutError(hook, tap, run.timeoutMs);
-      if (output === undefined) continue;
-      try {
-        value = run.accept(tap, output, value);
-      } catch (err) {
-        throw rejected(hook, tap, err);
-      }
+      value = accepted(run, hook, tap, output, value);
     }
     notify(source, 'result', [value]);
     return value;
   } catch (err) {
-    const failure = err instanceof HookTapError ? err : new HookTapError(hook, '(runner)', 'threw', describe(err), {}, { cause: err });
-    notifyError(source, failure);
-    throw failure;
+    throw runnerFailure(source, hook, err);
   }
 }
 
