@@ -33,9 +33,10 @@ export interface ShapeContext {
   readonly domainId: number;
   /** The grant's members, when the grant is a member set (null for "all contacts" and mixed grants). */
   readonly source: MemberSource | null;
-  /** The engine's clause for the subject, over alias `c`, shaped for a count (used to fill caches). */
-  readonly engineClause: Expression<SqlBool>;
-  /** The engine's clause with every membership test as `exists` (the input of the rewrite prototypes). */
+  /**
+   * The engine's clause for the subject over alias `c`, with every membership test as `exists`: fills the cache
+   * and is the input of the rewrite prototypes.
+   */
   readonly existsClause: Expression<SqlBool>;
   /** A stable small integer naming the subject (cache key). */
   readonly userKey: number;
@@ -295,7 +296,7 @@ const userCache: Shape = {
         await trx.deleteFrom(CACHE_TABLE).where('user_key', '=', ctx.userKey).execute();
         await sql`insert into ${sql.table(CACHE_TABLE)} (${sql.id('user_key')}, ${sql.id('contact_id')}) select ${ctx.userKey}, ${sql.ref('c.id')} from ${contactFrom(
           ctx,
-        )} where ${ctx.engineClause}`.execute(trx);
+        )} where ${ctx.existsClause}`.execute(trx);
       });
     };
     await fill();

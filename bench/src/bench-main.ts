@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   if (options.chartsOnly) {
     for (const { command, run } of readResults(options.out)) {
       log(`\n${command}`);
-      log(reportRun(run));
+      log(reportRun(run, options.markdown));
     }
     for (const f of writeCharts(options.out, options.charts)) log(`chart: ${f}`);
     return;

@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly loadReaders: number;
   /** Only reprint the tables and redraw the charts from the JSON results already in `out` (`--report`). */
   readonly chartsOnly: boolean;
+  /** With `--report`: print Markdown tables. */
+  readonly markdown: boolean;
   /** Where the charts go (default: `out`). */
   readonly charts: string;
   /** PostgreSQL: statistics target of rg_group_contact.group_id (-1 = server default, as migrated). */
@@ -48,6 +50,7 @@ const USAGE = `usage: node dist/bench-main.js [options]
   --pg-set name=value               PostgreSQL: a session setting on every benchmark connection (repeatable), e.g. jit=off
   --scenarios k1,k2                 only these subjects (g01,g1,g10,g30,all,big10,token,smart,mixed)
   --report                          reprint the tables and redraw the charts from the JSON already in --out
+  --markdown                        with --report: Markdown tables
   --charts DIR                      where to write the SVG charts (default: --out)
   --help`;
 
@@ -77,6 +80,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
       'pg-group-stats': { type: 'string', default: '-1' },
       'pg-set': { type: 'string', multiple: true, default: [] },
       report: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
       charts: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -104,6 +108,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     loadSeconds: positive(values['load-seconds'], 'load-seconds'),
     loadReaders: positive(values.readers, 'readers'),
     chartsOnly: values.report,
+    markdown: values.markdown,
     charts: values.charts ?? values.out,
     scenarios: values.scenarios ? list(values.scenarios) : null,
     pgGroupStatistics: statisticsTarget(values['pg-group-stats']),

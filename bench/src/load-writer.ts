@@ -45,8 +45,12 @@ export function sharedClock(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function send(message: WriterSummary | { type: 'ready' }): void {
-  process.send?.(message);
+/** Sends a message to the parent and resolves once it is handed to the channel (before disconnecting). */
+function send(message: WriterSummary | { type: 'ready' }): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) resolve();
+    else process.send(message, undefined, {}, () => resolve());
+  });
 }
 
 async function main(start: WriterStart): Promise<void> {
@@ -85,7 +89,7 @@ async function main(start: WriterStart): Promise<void> {
     }
   };
 
-  send({ type: 'ready' });
+  await send({ type: 'ready' });
   const memberships = async (): Promise<void> => {
     let i = 0;
     while (Date.now() < deadline) {
@@ -126,15 +130,15 @@ async function main(start: WriterStart): Promise<void> {
   for (const c of p.targetsA) await attempt(() => probe(`A:${c}`, true, () => admin.setMembership({ groupId: p.groupA, contactId: c, status: 'Added' })), true);
   await attempt(() => probe('C', true, () => admin.setMembership({ groupId: p.groupC, contactId: p.contactC, status: 'Added' })), true);
   await attempt(() => probe('B', true, () => admin.updateEntry(p.entryB, { active: true })), true);
-  send({ type: 'summary', ...stats });
+  await send({ type: 'summary', ...stats });
   await db.destroy();
   await bench.close();
 }
 
 process.once('message', (message: WriterStart) => {
   main(message)
-    .catch((error: unknown) => {
-      send({ type: 'summary', writes: 0, probeWrites: 0, errors: 1, lockErrors: isLockError(error) ? 1 : 0, firstErrors: [describeError(error)], commits: [] });
-    })
+    .catch((error: unknown) =>
+      send({ type: 'summary', writes: 0, probeWrites: 0, errors: 1, lockErrors: isLockError(error) ? 1 : 0, firstErrors: [describeError(error)], commits: [] }),
+    )
     .finally(() => process.disconnect?.());
 });

@@ -33,7 +33,7 @@ export function best(s: ScenarioResult, keys: readonly string[], metric: 'page' 
   for (const key of keys) {
     const r = shapeOf(s, key);
     const ms = r?.[metric]?.median;
-    if (!r || ms === undefined || Number.isNaN(ms) || r.agrees === false) continue;
+    if (!r || typeof ms !== 'number' || Number.isNaN(ms) || r.agrees === false) continue;
     if (!out || ms < out.ms) out = { key, ms };
   }
   return out;
@@ -80,7 +80,15 @@ export function ratios(s: ScenarioResult): ScenarioRatios {
  * console.log(formatTable(['a', 'b'], [['1', '2']]));
  * ```
  */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], markdown = false): string {
+  if (markdown) {
+    const esc = (c: string): string => c.replace(/\|/g, '\\|');
+    return [
+      `| ${headers.map(esc).join(' | ')} |`,
+      `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+      ...rows.map((r) => `| ${headers.map((_, i) => esc(r[i] ?? '')).join(' | ')} |`),
+    ].join('\n');
+  }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
@@ -99,22 +107,24 @@ function present(run: DialectRun, keys: readonly string[]): string[] {
 }
 
 /**
- * The tables of one dialect run: first page, count, clause-shape prototypes, decisions.
+ * The tables of one dialect run: first page, count, clause-shape prototypes, decisions (as text, or as
+ * Markdown tables for the docs).
  *
  * @example
  * ```ts
  * console.log(reportRun(run));
  * ```
  */
-export function reportRun(run: DialectRun): string {
+export function reportRun(run: DialectRun, markdown = false): string {
   const out: string[] = [];
+  const table = (headers: readonly string[], rows: readonly (readonly string[])[]): string => formatTable(headers, rows, markdown);
   out.push(`\n### ${run.dialect} (${run.server}), ${run.contacts.toLocaleString('en-US')} contacts, ${run.seconds} s, load average ${run.loadAverage.start.join(' ')} -> ${run.loadAverage.end.join(' ')}`);
   const baselines = present(run, BASELINE_KEYS);
   const pageRows = run.scenarios.map((s) => {
     const r = ratios(s);
     return [
       s.key,
-      `${(s.coverage * 100).toFixed(s.coverage < 0.01 ? 2 : 1)}%`,
+      typeof s.coverage === 'number' && Number.isFinite(s.coverage) ? `${(s.coverage * 100).toFixed(s.coverage < 0.01 ? 2 : 1)}%` : '-',
       cell(shapeOf(s, 'unfiltered'), 'page'),
       cell(shapeOf(s, 'engine'), 'page'),
       cell(shapeOf(s, 'engine-sql'), 'page'),
@@ -125,7 +135,7 @@ export function reportRun(run: DialectRun): string {
     ];
   });
   out.push('\nFirst page (ORDER BY sort_name, id LIMIT 50), median ms; ! = differs from the engine');
-  out.push(formatTable(['subject', 'visible', 'unfiltered', 'engine', 'engine SQL', 'eng/unf', ...baselines, 'best baseline', 'eng/best'], pageRows));
+  out.push(table(['subject', 'visible', 'unfiltered', 'engine', 'engine SQL', 'eng/unf', ...baselines, 'best baseline', 'eng/best'], pageRows));
 
   const countRows = run.scenarios.map((s) => {
     const r = ratios(s);
@@ -141,7 +151,7 @@ export function reportRun(run: DialectRun): string {
     ];
   });
   out.push('\nCOUNT(*), median ms');
-  out.push(formatTable(['subject', 'unfiltered', 'engine', 'engine SQL', ...baselines, 'best baseline', 'eng/best', 'cache fill'], countRows));
+  out.push(table(['subject', 'unfiltered', 'engine', 'engine SQL', ...baselines, 'best baseline', 'eng/best', 'cache fill'], countRows));
 
   const protos = present(run, PROTOTYPE_KEYS);
   if (protos.length > 0) {
@@ -157,7 +167,7 @@ export function reportRun(run: DialectRun): string {
         }),
       ]);
     out.push('\nEngine with a forced shape (engine:*) and prototype shapes: first page / count, median ms (member rows = Added rows of the granted groups)');
-    out.push(formatTable(['subject', 'member rows', 'size probe', ...protos], rows));
+    out.push(table(['subject', 'member rows', 'size probe', ...protos], rows));
   }
   const clauseRows = run.scenarios.map((s) => {
     const page = best(s, CLAUSE_KEYS, 'page');
@@ -181,14 +191,14 @@ export function reportRun(run: DialectRun): string {
   out.push('\nShapes the engine chose (explainClause): first page | count');
   out.push(run.scenarios.map((s) => `  ${s.key.padEnd(6)} ${choice(s.engineShapes?.page ?? [])} | ${choice(s.engineShapes?.count ?? [])}`).join('\n'));
   out.push('\nBest clause-only shape measured (engine SQL, naive IN, EXISTS, probes, prefetched ids), median ms');
-  out.push(formatTable(['subject', 'first page', 'vs unfiltered', 'naive IN / it', 'vs RLS', 'count', 'vs best baseline'], clauseRows));
+  out.push(table(['subject', 'first page', 'vs unfiltered', 'naive IN / it', 'vs RLS', 'count', 'vs best baseline'], clauseRows));
 
   const d = run.decisions;
   if (d) {
     const row = (name: string, t: { median: number; queries: number; runs: number }): string[] => [name, formatMs(t.median), String(t.queries), String(t.runs)];
     out.push(`\nDecisions (subject ${d.subject}), median ms`);
     out.push(
-      formatTable(
+      table(
         ['operation', 'median ms', 'statements', 'runs'],
         [
           row('check(view, id), warm session', d.check),

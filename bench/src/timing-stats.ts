@@ -103,8 +103,9 @@ export function describeError(error: unknown): string {
  * formatMs(0.12345); // '0.123'
  * ```
  */
-export function formatMs(ms: number | undefined): string {
-  if (ms === undefined || Number.isNaN(ms)) return '-';
+export function formatMs(ms: number | null | undefined): string {
+  // Results read back from JSON carry null where a figure was NaN.
+  if (typeof ms !== 'number' || Number.isNaN(ms)) return '-';
   if (ms >= 100) return ms.toFixed(0);
   if (ms >= 10) return ms.toFixed(1);
   if (ms >= 1) return ms.toFixed(2);
@@ -119,7 +120,7 @@ export function formatMs(ms: number | undefined): string {
  * formatRatio(12.345); // '12.3x'
  * ```
  */
-export function formatRatio(ratio: number | undefined): string {
-  if (ratio === undefined || !Number.isFinite(ratio)) return '-';
+export function formatRatio(ratio: number | null | undefined): string {
+  if (typeof ratio !== 'number' || !Number.isFinite(ratio)) return '-';
   return ratio >= 10 ? `${ratio.toFixed(1)}x` : `${ratio.toFixed(2)}x`;
 }
