@@ -130,7 +130,7 @@ export async function openBenchDatabase(
     const open = (poolSize: number, log?: (event: LogEvent) => void): Kysely<any> => {
       const pool = createPool({ ...MYSQL, database: name, connectionLimit: poolSize, supportBigNumbers: true, dateStrings: true });
       pool.on('connection', (conn) => {
-        conn.query(`set session max_statement_time = ${STATEMENT_TIMEOUT_SECONDS}`);
+        conn.query('set session max_statement_time = ?', [STATEMENT_TIMEOUT_SECONDS]);
       });
       return new Kysely<any>({ dialect: new MysqlDialect({ pool }), ...(log ? { log } : {}) });
     };

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const machine = host();
   log(`rowguard bench: ${options.commandLine}`);
   log(`${new Date().toISOString()}  node ${process.version}, ${String(machine.cpus)} x ${String(machine.cpuModel)}, ${String(machine.memoryGB)} GB`);
-  if (options.chartsOnly) {
+  if (options.reportOnly) {
     for (const { command, run } of readResults(options.out)) {
       log(`\n${command}`);
       log(reportRun(run, options.markdown));

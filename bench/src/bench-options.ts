@@ -20,7 +20,7 @@ export interface BenchOptions {
   readonly loadSeconds: number;
   readonly loadReaders: number;
   /** Only reprint the tables and redraw the charts from the JSON results already in `out` (`--report`). */
-  readonly chartsOnly: boolean;
+  readonly reportOnly: boolean;
   /** With `--report`: print Markdown tables. */
   readonly markdown: boolean;
   /** Where the charts go (default: `out`). */
@@ -107,7 +107,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     load: values.load || values['load-only'],
     loadSeconds: positive(values['load-seconds'], 'load-seconds'),
     loadReaders: positive(values.readers, 'readers'),
-    chartsOnly: values.report,
+    reportOnly: values.report,
     markdown: values.markdown,
     charts: values.charts ?? values.out,
     scenarios: values.scenarios ? list(values.scenarios) : null,

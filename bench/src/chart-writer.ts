@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DialectRun } from './bench-runner.js';
-import { shapeOf } from './result-report.js';
+import { forcedMetric, shapeOf } from './result-report.js';
 import { renderLineChart, type ChartSeries } from './svg-chart.js';
 
 /** A results file as the runner writes it. */
@@ -12,7 +12,7 @@ export interface ResultFile {
 }
 
 const DIALECT_NAMES: Readonly<Record<string, string>> = { mysql: 'MariaDB', postgres: 'PostgreSQL', sqlite: 'SQLite' };
-const GRANT_SERIES = ['unfiltered', 'engine', 'engine:exists', 'naive-in', 'exists-probe', 'rls', 'cache', 'engine:probe', 'engine:in', 'engine:array'];
+const GRANT_SERIES = ['unfiltered', 'engine', 'exists', 'naive-in', 'exists-probe', 'rls', 'cache', 'engine:probe', 'engine:in', 'engine:array'];
 const LABELS: Readonly<Record<string, string>> = {
   unfiltered: 'unfiltered',
   engine: 'engine (auto shape)',
@@ -21,7 +21,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'engine:in': 'engine, IN forced',
   'engine:array': 'engine, array forced',
   'naive-in': 'naive IN',
-  exists: 'EXISTS',
+  exists: 'EXISTS (clause before shapes)',
   'exists-probe': 'EXISTS, semi-join off',
   rls: 'RLS policy',
   cache: 'per-user cache (no fill)',
@@ -79,8 +79,8 @@ export function writeCharts(dir: string, chartsDir: string): string[] {
       const series: ChartSeries[] = [];
       for (const key of GRANT_SERIES) {
         const points = axis
-          .map((s) => ({ x: s.coverage, y: shapeOf(s, key)?.[metric]?.median ?? Number.NaN }))
-          .filter((p) => Number.isFinite(p.y));
+          .map((s) => ({ x: s.coverage, y: key.startsWith('engine:') ? (forcedMetric(s, key, metric)?.ms ?? Number.NaN) : (shapeOf(s, key)?.[metric]?.median ?? Number.NaN) }))
+          .filter((p) => typeof p.y === 'number' && Number.isFinite(p.y));
         if (points.length > 0) series.push({ name: LABELS[key] ?? key, points, dashed: key === 'unfiltered' || key === 'cache' });
       }
       save(
@@ -109,7 +109,7 @@ export function writeCharts(dir: string, chartsDir: string): string[] {
             const s = r.scenarios.find((x) => x.key === scenario);
             return s ? (shapeOf(s, key)?.[metric]?.median ?? Number.NaN) : Number.NaN;
           };
-          const points = runs.map((r) => ({ x: r.contacts, y: y(r) })).filter((p) => Number.isFinite(p.y));
+          const points = runs.map((r) => ({ x: r.contacts, y: y(r) })).filter((p) => typeof p.y === 'number' && Number.isFinite(p.y));
           if (points.length > 0) series.push({ name: key === 'unfiltered' ? 'unfiltered' : `${LABELS[key] ?? key} [${scenario === 'g30' ? '30' : '1'}]`, points, dashed: scenario === 'g1' });
         }
       }

@@ -20,6 +20,7 @@ export const DOMAIN_NAME = 'bench';
 
 /** Groups 1..270 are static, 271..300 smart. */
 export const STATIC_GROUPS = 270;
+/** Groups in the data set. */
 export const GROUP_COUNT = 300;
 /** Memberships per contact (static groups, distinct). */
 export const MEMBERSHIPS_PER_CONTACT = 3;

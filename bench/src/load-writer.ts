@@ -108,7 +108,7 @@ async function main(start: WriterStart): Promise<void> {
         const contact = random.int(SUBJECT_CONTACTS + 1, n);
         await attempt(() => admin.setMembership({ groupId: group, contactId: contact, status: random.chance(0.7) ? 'Added' : 'Removed' }), false);
       }
-      await sleep(random.int(0, 20));
+      await sleep(random.int(10, 60));
     }
   };
   const entries = async (): Promise<void> => {
@@ -122,7 +122,7 @@ async function main(start: WriterStart): Promise<void> {
         const entry = random.pick(p.noiseEntries);
         await attempt(() => admin.updateEntry(entry, { active: random.chance(0.5), priority: random.int(0, 3) }), false);
       }
-      await sleep(random.int(0, 20));
+      await sleep(random.int(10, 60));
     }
   };
   await Promise.all([memberships(), entries()]);

@@ -39,6 +39,27 @@ export function best(s: ScenarioResult, keys: readonly string[], metric: 'page' 
   return out;
 }
 
+/**
+ * A metric of the engine with a forced shape (`engine:probe`, ...). When the forced run was left out because
+ * its SQL equals the auto shape's, the auto figures stand for it (if the engine chose that shape everywhere).
+ *
+ * @example
+ * ```ts
+ * forcedMetric(scenario, 'engine:probe', 'page'); // { ms: 1.64, auto: true }
+ * ```
+ */
+export function forcedMetric(s: ScenarioResult, key: string, metric: 'page' | 'count'): { ms: number; auto: boolean } | null {
+  const own = shapeOf(s, key)?.[metric]?.median;
+  if (typeof own === 'number' && !Number.isNaN(own)) return { ms: own, auto: false };
+  const shape = key.startsWith('engine:') ? key.slice('engine:'.length) : null;
+  const chosen = s.engineShapes?.[metric] ?? [];
+  const auto = shapeOf(s, 'engine-sql')?.[metric]?.median;
+  if (shape && chosen.length > 0 && chosen.every((c) => c.shape === shape) && typeof auto === 'number' && !Number.isNaN(auto)) {
+    return { ms: auto, auto: true };
+  }
+  return null;
+}
+
 /** Ratios of one scenario: engine / unfiltered page, engine / best baseline (page and count). */
 export interface ScenarioRatios {
   readonly pageVsUnfiltered: number;
@@ -163,10 +184,15 @@ export function reportRun(run: DialectRun, markdown = false): string {
         s.sizeProbe ? formatMs(s.sizeProbe.median) : '-',
         ...protos.map((k) => {
           const r = shapeOf(s, k);
-          return r ? `${cell(r, 'page')} / ${cell(r, 'count')}` : '';
+          if (r) return `${cell(r, 'page')} / ${cell(r, 'count')}`;
+          const page = forcedMetric(s, k, 'page');
+          const count = forcedMetric(s, k, 'count');
+          if (!page && !count) return '';
+          const show = (m: { ms: number; auto: boolean } | null): string => (m ? `${formatMs(m.ms)}${m.auto ? ' (auto)' : ''}` : '');
+          return `${show(page)} / ${show(count)}`;
         }),
       ]);
-    out.push('\nEngine with a forced shape (engine:*) and prototype shapes: first page / count, median ms (member rows = Added rows of the granted groups)');
+    out.push('\nEngine with a forced shape (engine:*; "(auto)" = the shape the engine chose itself) and prototype shapes: first page / count, median ms (member rows = Added rows of the granted groups)');
     out.push(table(['subject', 'member rows', 'size probe', ...protos], rows));
   }
   const clauseRows = run.scenarios.map((s) => {
