@@ -34,7 +34,7 @@ export async function cliDialects(options: { withPostgres: boolean }): Promise<D
  */
 export async function freshDatabaseUrl(dialect: DialectKind, scope: string): Promise<string> {
   if (dialect === 'sqlite') return `sqlite:${join(tempDir(scope), 'rowguard.sqlite')}`;
-  const name = `rgt_${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+  const name = `rgt_${process.env.ROWGUARD_TEST_SCOPE_PREFIX ?? ''}${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
   const created = await openTestDatabase(dialect, scope);
   await created.close();
   if (dialect === 'mysql') return `mysql://root@${MYSQL_HOST}:${MYSQL_PORT}/${name}`;

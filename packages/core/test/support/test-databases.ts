@@ -62,7 +62,7 @@ export async function testDialects(): Promise<DialectKind[]> {
  * running in parallel never share tables.
  */
 export async function openTestDatabase(dialect: DialectKind, scope: string): Promise<TestDatabase> {
-  const name = `rgt_${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+  const name = `rgt_${process.env.ROWGUARD_TEST_SCOPE_PREFIX ?? ''}${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
   if (dialect === 'sqlite') {
     const file = ':memory:';
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(file) }) });
