@@ -3,7 +3,7 @@ import type { DialectKind } from './dialect-kind.js';
 import type { EngineConfig } from './engine-config.js';
 import { StorageError } from './engine-errors.js';
 import { exactTextSteps } from './exact-collation-migration.js';
-import { columnStep, exactText, indexStep, stepMigration, tableStep, withId, type SchemaStep, type StepObserver } from './schema-steps.js';
+import { columnStep, exactText, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
 import { tableNames, type TableNames } from './table-names.js';
 
 /** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */
@@ -162,19 +162,13 @@ function relationshipSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
  * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text']
  * ```
  */
-export function engineMigrations(prefix: string, dialect: DialectKind, observe?: StepObserver): Record<string, Migration> {
+export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
   const t = tableNames(prefix);
   return {
-    '0001_initial': stepMigration('0001_initial', initialSteps(t, dialect), observe),
-    '0002_relationships_delegation': stepMigration('0002_relationships_delegation', relationshipSteps(t, dialect), observe),
-    '0003_exact_text': stepMigration('0003_exact_text', exactTextSteps(t, dialect), observe),
+    '0001_initial': stepMigration(initialSteps(t, dialect)),
+    '0002_relationships_delegation': stepMigration(relationshipSteps(t, dialect)),
+    '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
   };
-}
-
-/** Options of {@link migrateSchema}. */
-export interface MigrateOptions {
-  /** Told after each step (`0001_initial/table rg_domain`); an error it throws stops the migration there. */
-  readonly onStep?: StepObserver;
 }
 
 /**
@@ -187,9 +181,9 @@ export interface MigrateOptions {
  * await migrateSchema(db, 'sqlite', config);
  * ```
  */
-export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, config: EngineConfig, options: MigrateOptions = {}): Promise<void> {
+export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, config: EngineConfig): Promise<void> {
   const t = tableNames(config.tablePrefix);
-  const migrations = engineMigrations(config.tablePrefix, dialect, options.onStep);
+  const migrations = engineMigrations(config.tablePrefix, dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
   // On PostgreSQL the migrator must look in the schema the tables go to (the first on the search path), not in
   // any schema that happens to hold a table of the same name.
@@ -211,9 +205,6 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
       columnStep(dialect, t.contact, name, attr.type === 'integer' ? 'integer' : 'varchar(255)', attr.type === 'text' ? text : undefined),
       indexStep(dialect, t.contact, `${t.contact}_${name}_ix`, ['domain_id', name]),
     ];
-    for (const step of steps) {
-      await step.run(db);
-      await options.onStep?.(`attributes/${step.name}`);
-    }
+    for (const step of steps) await step.run(db);
   }
 }

@@ -1,5 +1,6 @@
 import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 import type { DialectKind } from './dialect-kind.js';
+import { StorageError } from './engine-errors.js';
 
 /**
  * One idempotent piece of a migration: creating a table or an index, adding a column, changing a collation.
@@ -7,16 +8,10 @@ import type { DialectKind } from './dialect-kind.js';
  * commits every DDL statement on its own) completes when it is run again.
  */
 export interface SchemaStep {
-  /** What the step does, for progress reports: `table rg_domain`, `index rg_entry_owner_ix`. */
+  /** What the step does: `table rg_domain`, `index rg_entry_owner_ix`. */
   readonly name: string;
   run(db: Kysely<any>): Promise<void>;
 }
-
-/**
- * Called after each step of a migration has run, with `<migration>/<step name>`. A host may use it to report
- * progress; an error it throws stops the migration there, exactly as a failing step would.
- */
-export type StepObserver = (step: string) => void | Promise<void>;
 
 /**
  * Column modifier that makes a text column compare exactly (case-sensitive, trailing spaces significant,
@@ -160,28 +155,24 @@ export function columnStep(
 }
 
 /**
- * Runs steps in order, telling the observer after each one.
+ * A Kysely migration made of idempotent steps, run in order. A failing step is reported by its name (a
+ * `StorageError` whose `cause` is the driver's error).
  *
  * @example
  * ```ts
- * await runSteps(db, '0001_initial', steps, (s) => console.log(s));
+ * const m = stepMigration([tableStep('sqlite', 'rg_x', (db) => db.schema.createTable('rg_x').addColumn('a', 'integer'))]);
  * ```
  */
-export async function runSteps(db: Kysely<any>, migration: string, steps: readonly SchemaStep[], observe?: StepObserver): Promise<void> {
-  for (const step of steps) {
-    await step.run(db);
-    await observe?.(`${migration}/${step.name}`);
-  }
-}
-
-/**
- * A Kysely migration made of idempotent steps.
- *
- * @example
- * ```ts
- * const m = stepMigration('0001_initial', steps, undefined);
- * ```
- */
-export function stepMigration(migration: string, steps: readonly SchemaStep[], observe?: StepObserver): Migration {
-  return { up: (db) => runSteps(db, migration, steps, observe) };
+export function stepMigration(steps: readonly SchemaStep[]): Migration {
+  return {
+    up: async (db) => {
+      for (const step of steps) {
+        try {
+          await step.run(db);
+        } catch (err) {
+          throw new StorageError(`migration step '${step.name}'`, err);
+        }
+      }
+    },
+  };
 }
