@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, createRowguard, StorageError, type DialectKind } from '../src/index.js';
-import { ddlWatcher, engineTables, freshUrl, killMigrationAfterTables, schemaCatalog } from './support/schema-catalog.js';
+import { ddlWatcher, freshUrl, killMigrationAfterTables } from './support/migration-interrupt.js';
+import { engineTables, schemaCatalog } from './support/schema-catalog.js';
 import { openTestDatabase, testDialects } from './support/test-databases.js';
 
 const dialects = await testDialects();
