@@ -101,7 +101,10 @@ export async function openEngine(
       attributes.set(name, type);
     }
     const entityTypes = new Set(options.entityTypes ?? []);
-    if (hasSchema) for (const type of await storedEntityTypes(connection.db, tables.entry)) entityTypes.add(type);
+    // A schema whose creation was cut off may lack the entry table: `migrate` then completes it.
+    if (hasSchema && (await schemaPresent(connection.db, connection.dialect, tables.entry))) {
+      for (const type of await storedEntityTypes(connection.db, tables.entry)) entityTypes.add(type);
+    }
     for (const builtin of BUILTIN_ENTITY_TYPES) entityTypes.delete(builtin);
     const reported: unknown[] = [];
     const engine = createRowguard({

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { criteriaFields } from './criteria-schema.js';
+import { parseDomainName } from './domain-name.js';
 import { detectDialect, type DialectKind } from './dialect-kind.js';
 import type { DecisionRecord, EngineInternals } from './engine-internals.js';
 import { engineConfigSchema, type EngineConfig, type EngineConfigInput } from './engine-config.js';
@@ -165,7 +166,9 @@ export class Rowguard {
   }
 
   /**
-   * The domain with this name, created if missing.
+   * The domain with this name, created if missing. Names compare exactly (`ACME` and `acme` are two domains);
+   * an empty name, one longer than 128 characters or one with a control character is refused with
+   * `PolicyError('invalid_input')`.
    *
    * @example
    * ```ts
@@ -173,7 +176,7 @@ export class Rowguard {
    * ```
    */
   async domain(name: string): Promise<Domain> {
-    const n = z.string().min(1).max(128).parse(name);
+    const n = parseDomainName(name);
     const find = () => this.db.selectFrom(this.tables.domain).select('id').where('name', '=', n).executeTakeFirst();
     let row = await find();
     if (!row) {

@@ -1,255 +1,180 @@
-import {
-  Migrator,
-  sql,
-  type ColumnDefinitionBuilder,
-  type CreateTableBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-} from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind } from './dialect-kind.js';
 import type { EngineConfig } from './engine-config.js';
 import { StorageError } from './engine-errors.js';
+import { exactTextSteps } from './exact-collation-migration.js';
+import { columnStep, exactText, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
 import { tableNames, type TableNames } from './table-names.js';
 
-/**
- * Column modifier that makes a text column compare exactly (case-sensitive, trailing spaces significant,
- * code-point order) on every dialect: `utf8mb4_nopad_bin` on MariaDB/MySQL, `"C"` on PostgreSQL, SQLite's
- * default BINARY collation.
- */
-function exactText(dialect: DialectKind): (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
-  return (col) => {
-    if (dialect === 'mysql') return col.modifyEnd(sql`collate utf8mb4_nopad_bin`);
-    if (dialect === 'postgres') return col.modifyEnd(sql`collate "C"`);
-    return col;
-  };
-}
-
-function withId<T extends string>(
-  builder: CreateTableBuilder<T, never>,
-  dialect: DialectKind,
-): CreateTableBuilder<T, 'id'> {
-  if (dialect === 'postgres') return builder.addColumn('id', 'serial', (c) => c.primaryKey());
-  return builder.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
-
-function tableOptions<T extends string, C extends string>(
-  builder: CreateTableBuilder<T, C>,
-  dialect: DialectKind,
-): CreateTableBuilder<T, C> {
-  return dialect === 'mysql' ? builder.modifyEnd(sql`engine=InnoDB default charset=utf8mb4`) : builder;
-}
-
-function initialSchema(t: TableNames, dialect: DialectKind): Migration {
+/** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */
+function initialSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
   const text = exactText(dialect);
-  return {
-    async up(db: Kysely<any>): Promise<void> {
-      await tableOptions(
-        withId(db.schema.createTable(t.domain), dialect)
-          .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
-          .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0)),
-        dialect,
-      ).execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.contact), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('contact_key', 'varchar(191)', text)
-          .addColumn('contact_type', 'varchar(64)', (c) => text(c.notNull()))
-          .addColumn('sort_name', 'varchar(255)', text)
-          .addColumn('is_deleted', 'integer', (c) => c.notNull().defaultTo(0))
-          .addUniqueConstraint(`${t.contact}_key_uq`, ['domain_id', 'contact_key']),
-        dialect,
-      ).execute();
-      await db.schema.createIndex(`${t.contact}_sort_ix`).on(t.contact).columns(['domain_id', 'sort_name', 'id']).execute();
-      await db.schema.createIndex(`${t.contact}_type_ix`).on(t.contact).columns(['domain_id', 'contact_type']).execute();
-
-      await tableOptions(
-        db.schema
-          .createTable(t.contactSubType)
-          .addColumn('contact_id', 'integer', (c) => c.notNull())
-          .addColumn('sub_type', 'varchar(64)', (c) => text(c.notNull()))
-          .addPrimaryKeyConstraint(`${t.contactSubType}_pk`, ['contact_id', 'sub_type']),
-        dialect,
-      ).execute();
-      await db.schema.createIndex(`${t.contactSubType}_ix`).on(t.contactSubType).columns(['sub_type', 'contact_id']).execute();
-
-      await tableOptions(
-        db.schema
-          .createTable(t.userLink)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('user_id', 'varchar(191)', (c) => text(c.notNull()))
-          .addColumn('contact_id', 'integer', (c) => c.notNull())
-          .addPrimaryKeyConstraint(`${t.userLink}_pk`, ['domain_id', 'user_id'])
-          .addUniqueConstraint(`${t.userLink}_contact_uq`, ['domain_id', 'contact_id']),
-        dialect,
-      ).execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.group), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
-          .addColumn('kind', 'varchar(16)', (c) => c.notNull())
-          .addColumn('criteria', 'text')
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addUniqueConstraint(`${t.group}_name_uq`, ['domain_id', 'name']),
-        dialect,
-      ).execute();
-
-      await tableOptions(
-        db.schema
-          .createTable(t.groupContact)
-          .addColumn('group_id', 'integer', (c) => c.notNull())
-          .addColumn('contact_id', 'integer', (c) => c.notNull())
-          .addColumn('status', 'varchar(16)', (c) => c.notNull())
-          .addPrimaryKeyConstraint(`${t.groupContact}_pk`, ['group_id', 'contact_id']),
-        dialect,
-      ).execute();
-      await db.schema
-        .createIndex(`${t.groupContact}_contact_ix`)
-        .on(t.groupContact)
-        .columns(['contact_id', 'status', 'group_id'])
-        .execute();
-      await db.schema
-        .createIndex(`${t.groupContact}_group_ix`)
-        .on(t.groupContact)
-        .columns(['group_id', 'status', 'contact_id'])
-        .execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.role), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
-          .addColumn('is_administrator', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addUniqueConstraint(`${t.role}_name_uq`, ['domain_id', 'name']),
-        dialect,
-      ).execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.roleAssignment), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('role_id', 'integer', (c) => c.notNull())
-          .addColumn('assignee_type', 'varchar(16)', (c) => c.notNull())
-          .addColumn('assignee_id', 'integer', (c) => c.notNull())
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addUniqueConstraint(`${t.roleAssignment}_uq`, ['role_id', 'assignee_type', 'assignee_id']),
-        dialect,
-      ).execute();
-      await db.schema
-        .createIndex(`${t.roleAssignment}_assignee_ix`)
-        .on(t.roleAssignment)
-        .columns(['domain_id', 'assignee_type', 'assignee_id'])
-        .execute();
-
-      await tableOptions(
-        db.schema
-          .createTable(t.rolePermission)
-          .addColumn('role_id', 'integer', (c) => c.notNull())
-          .addColumn('permission', 'varchar(128)', (c) => c.notNull())
-          .addPrimaryKeyConstraint(`${t.rolePermission}_pk`, ['role_id', 'permission']),
-        dialect,
-      ).execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.entry), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('entry_key', 'varchar(191)', text)
-          .addColumn('effect', 'varchar(8)', (c) => c.notNull())
-          .addColumn('operation', 'varchar(16)', (c) => c.notNull())
-          .addColumn('owner_type', 'varchar(16)', (c) => c.notNull())
-          .addColumn('owner_id', 'integer')
-          .addColumn('object_type', 'varchar(32)', (c) => c.notNull())
-          .addColumn('object_entity', 'varchar(64)')
-          .addColumn('object_id', 'integer')
-          .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addColumn('parent_entry_id', 'integer')
-          .addColumn('criteria', 'text')
-          .addUniqueConstraint(`${t.entry}_key_uq`, ['domain_id', 'entry_key']),
-        dialect,
-      ).execute();
-      await db.schema.createIndex(`${t.entry}_owner_ix`).on(t.entry).columns(['domain_id', 'owner_type', 'owner_id']).execute();
-      await db.schema.createIndex(`${t.entry}_object_ix`).on(t.entry).columns(['domain_id', 'object_type', 'object_id']).execute();
-
-      await tableOptions(
-        withId(db.schema.createTable(t.audit), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('actor', 'varchar(191)', (c) => c.notNull())
-          .addColumn('action', 'varchar(64)', (c) => c.notNull())
-          .addColumn('target_type', 'varchar(32)', (c) => c.notNull())
-          .addColumn('target_id', 'varchar(64)')
-          .addColumn('before_json', 'text')
-          .addColumn('after_json', 'text')
-          .addColumn('created_at', 'varchar(32)', (c) => c.notNull()),
-        dialect,
-      ).execute();
-      await db.schema.createIndex(`${t.audit}_target_ix`).on(t.audit).columns(['domain_id', 'target_type', 'target_id']).execute();
-    },
-  };
+  const index = (table: string, name: string, columns: readonly string[]) => indexStep(dialect, table, name, columns);
+  return [
+    tableStep(dialect, t.domain, (db) =>
+      withId(db.schema.createTable(t.domain), dialect)
+        .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0)),
+    ),
+    tableStep(dialect, t.contact, (db) =>
+      withId(db.schema.createTable(t.contact), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('contact_key', 'varchar(191)', text)
+        .addColumn('contact_type', 'varchar(64)', (c) => text(c.notNull()))
+        .addColumn('sort_name', 'varchar(255)', text)
+        .addColumn('is_deleted', 'integer', (c) => c.notNull().defaultTo(0))
+        .addUniqueConstraint(`${t.contact}_key_uq`, ['domain_id', 'contact_key']),
+    ),
+    index(t.contact, `${t.contact}_sort_ix`, ['domain_id', 'sort_name', 'id']),
+    index(t.contact, `${t.contact}_type_ix`, ['domain_id', 'contact_type']),
+    tableStep(dialect, t.contactSubType, (db) =>
+      db.schema
+        .createTable(t.contactSubType)
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addColumn('sub_type', 'varchar(64)', (c) => text(c.notNull()))
+        .addPrimaryKeyConstraint(`${t.contactSubType}_pk`, ['contact_id', 'sub_type']),
+    ),
+    index(t.contactSubType, `${t.contactSubType}_ix`, ['sub_type', 'contact_id']),
+    tableStep(dialect, t.userLink, (db) =>
+      db.schema
+        .createTable(t.userLink)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(191)', (c) => text(c.notNull()))
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${t.userLink}_pk`, ['domain_id', 'user_id'])
+        .addUniqueConstraint(`${t.userLink}_contact_uq`, ['domain_id', 'contact_id']),
+    ),
+    tableStep(dialect, t.group, (db) =>
+      withId(db.schema.createTable(t.group), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('criteria', 'text')
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addUniqueConstraint(`${t.group}_name_uq`, ['domain_id', 'name']),
+    ),
+    tableStep(dialect, t.groupContact, (db) =>
+      db.schema
+        .createTable(t.groupContact)
+        .addColumn('group_id', 'integer', (c) => c.notNull())
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${t.groupContact}_pk`, ['group_id', 'contact_id']),
+    ),
+    index(t.groupContact, `${t.groupContact}_contact_ix`, ['contact_id', 'status', 'group_id']),
+    index(t.groupContact, `${t.groupContact}_group_ix`, ['group_id', 'status', 'contact_id']),
+    tableStep(dialect, t.role, (db) =>
+      withId(db.schema.createTable(t.role), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
+        .addColumn('is_administrator', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addUniqueConstraint(`${t.role}_name_uq`, ['domain_id', 'name']),
+    ),
+    tableStep(dialect, t.roleAssignment, (db) =>
+      withId(db.schema.createTable(t.roleAssignment), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('role_id', 'integer', (c) => c.notNull())
+        .addColumn('assignee_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('assignee_id', 'integer', (c) => c.notNull())
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addUniqueConstraint(`${t.roleAssignment}_uq`, ['role_id', 'assignee_type', 'assignee_id']),
+    ),
+    index(t.roleAssignment, `${t.roleAssignment}_assignee_ix`, ['domain_id', 'assignee_type', 'assignee_id']),
+    tableStep(dialect, t.rolePermission, (db) =>
+      db.schema
+        .createTable(t.rolePermission)
+        .addColumn('role_id', 'integer', (c) => c.notNull())
+        .addColumn('permission', 'varchar(128)', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${t.rolePermission}_pk`, ['role_id', 'permission']),
+    ),
+    tableStep(dialect, t.entry, (db) =>
+      withId(db.schema.createTable(t.entry), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('entry_key', 'varchar(191)', text)
+        .addColumn('effect', 'varchar(8)', (c) => c.notNull())
+        .addColumn('operation', 'varchar(16)', (c) => c.notNull())
+        .addColumn('owner_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('owner_id', 'integer')
+        .addColumn('object_type', 'varchar(32)', (c) => c.notNull())
+        .addColumn('object_entity', 'varchar(64)')
+        .addColumn('object_id', 'integer')
+        .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('parent_entry_id', 'integer')
+        .addColumn('criteria', 'text')
+        .addUniqueConstraint(`${t.entry}_key_uq`, ['domain_id', 'entry_key']),
+    ),
+    index(t.entry, `${t.entry}_owner_ix`, ['domain_id', 'owner_type', 'owner_id']),
+    index(t.entry, `${t.entry}_object_ix`, ['domain_id', 'object_type', 'object_id']),
+    tableStep(dialect, t.audit, (db) =>
+      withId(db.schema.createTable(t.audit), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'varchar(191)', (c) => c.notNull())
+        .addColumn('action', 'varchar(64)', (c) => c.notNull())
+        .addColumn('target_type', 'varchar(32)', (c) => c.notNull())
+        .addColumn('target_id', 'varchar(64)')
+        .addColumn('before_json', 'text')
+        .addColumn('after_json', 'text')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull()),
+    ),
+    index(t.audit, `${t.audit}_target_ix`, ['domain_id', 'target_type', 'target_id']),
+  ];
 }
 
-function relationshipsAndDelegation(t: TableNames, dialect: DialectKind): Migration {
+/** The steps of `0002_relationships_delegation`: relationship tables, and the delegation column of entries. */
+function relationshipSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
   const text = exactText(dialect);
-  return {
-    async up(db: Kysely<any>): Promise<void> {
-      await tableOptions(
-        withId(db.schema.createTable(t.relationshipType), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
-          .addColumn('name_b_a', 'varchar(128)', text)
-          .addColumn('permission_a_b', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
-          .addColumn('permission_b_a', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addUniqueConstraint(`${t.relationshipType}_name_uq`, ['domain_id', 'name']),
-        dialect,
-      ).execute();
-      await tableOptions(
-        withId(db.schema.createTable(t.relationship), dialect)
-          .addColumn('domain_id', 'integer', (c) => c.notNull())
-          .addColumn('type_id', 'integer', (c) => c.notNull())
-          .addColumn('contact_a', 'integer', (c) => c.notNull())
-          .addColumn('contact_b', 'integer', (c) => c.notNull())
-          .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
-          .addColumn('start_date', 'varchar(10)')
-          .addColumn('end_date', 'varchar(10)'),
-        dialect,
-      ).execute();
-      await db.schema.createIndex(`${t.relationship}_a_ix`).on(t.relationship).columns(['contact_a', 'contact_b']).execute();
-      await db.schema.createIndex(`${t.relationship}_b_ix`).on(t.relationship).columns(['contact_b', 'contact_a']).execute();
-      await db.schema.alterTable(t.entry).addColumn('granted_by', 'integer').execute();
-      await db.schema.createIndex(`${t.entry}_parent_ix`).on(t.entry).columns(['parent_entry_id']).execute();
-    },
-  };
+  return [
+    tableStep(dialect, t.relationshipType, (db) =>
+      withId(db.schema.createTable(t.relationshipType), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => text(c.notNull()))
+        .addColumn('name_b_a', 'varchar(128)', text)
+        .addColumn('permission_a_b', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
+        .addColumn('permission_b_a', 'varchar(8)', (c) => c.notNull().defaultTo('none'))
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addUniqueConstraint(`${t.relationshipType}_name_uq`, ['domain_id', 'name']),
+    ),
+    tableStep(dialect, t.relationship, (db) =>
+      withId(db.schema.createTable(t.relationship), dialect)
+        .addColumn('domain_id', 'integer', (c) => c.notNull())
+        .addColumn('type_id', 'integer', (c) => c.notNull())
+        .addColumn('contact_a', 'integer', (c) => c.notNull())
+        .addColumn('contact_b', 'integer', (c) => c.notNull())
+        .addColumn('is_active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('start_date', 'varchar(10)')
+        .addColumn('end_date', 'varchar(10)'),
+    ),
+    indexStep(dialect, t.relationship, `${t.relationship}_a_ix`, ['contact_a', 'contact_b']),
+    indexStep(dialect, t.relationship, `${t.relationship}_b_ix`, ['contact_b', 'contact_a']),
+    columnStep(dialect, t.entry, 'granted_by', 'integer'),
+    indexStep(dialect, t.entry, `${t.entry}_parent_ix`, ['parent_entry_id']),
+  ];
 }
 
 /**
- * The engine's migrations, in order. Migrations are code, keyed by a sortable name.
+ * The engine's migrations, in order. Migrations are code, keyed by a sortable name; each is a list of
+ * idempotent steps (see `schema-steps.ts`), so a migration cut off part-way completes when it runs again.
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
   const t = tableNames(prefix);
-  return { '0001_initial': initialSchema(t, dialect), '0002_relationships_delegation': relationshipsAndDelegation(t, dialect) };
-}
-
-async function existingColumns(db: Kysely<any>, dialect: DialectKind, table: string): Promise<Set<string>> {
-  const query =
-    dialect === 'sqlite'
-      ? sql<{ name: string }>`select name from pragma_table_info(${table})`
-      : dialect === 'mysql'
-        ? sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`
-        : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`;
-  const { rows } = await query.execute(db);
-  return new Set(rows.map((r) => String(r.name)));
+  return {
+    '0001_initial': stepMigration(initialSteps(t, dialect)),
+    '0002_relationships_delegation': stepMigration(relationshipSteps(t, dialect)),
+    '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
+  };
 }
 
 /**
  * Creates or upgrades the engine's tables, then adds a column (and an index) to the reference contact table for
- * every declared attribute it does not have yet. Safe to run repeatedly and from several processes.
+ * every declared attribute it does not have yet. Safe to run repeatedly and from several processes, and it
+ * repairs a schema whose creation was cut off part-way: every step skips what already exists.
  *
  * @example
  * ```ts
@@ -274,14 +199,12 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const { error } = await migrator.migrateToLatest();
   if (error) throw new StorageError('migrating the schema', error);
 
-  const present = await existingColumns(db, dialect, t.contact);
   const text = exactText(dialect);
   for (const [name, attr] of Object.entries(config.contacts.attributes)) {
-    if (present.has(name)) continue;
-    await db.schema
-      .alterTable(t.contact)
-      .addColumn(name, attr.type === 'integer' ? 'integer' : 'varchar(255)', (c) => (attr.type === 'text' ? text(c) : c))
-      .execute();
-    await db.schema.createIndex(`${t.contact}_${name}_ix`).on(t.contact).columns(['domain_id', name]).execute();
+    const steps = [
+      columnStep(dialect, t.contact, name, attr.type === 'integer' ? 'integer' : 'varchar(255)', attr.type === 'text' ? text : undefined),
+      indexStep(dialect, t.contact, `${t.contact}_${name}_ix`, ['domain_id', name]),
+    ];
+    for (const step of steps) await step.run(db);
   }
 }
