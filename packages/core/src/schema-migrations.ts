@@ -274,8 +274,24 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const { error } = await migrator.migrateToLatest();
   if (error) throw new StorageError('migrating the schema', error);
 
+  await addAttributeColumns(db, dialect, config);
+}
+
+/**
+ * Adds a column (and its index) to the reference contact table for every declared attribute it does not have yet,
+ * and returns the names it added. `db` may be a transaction: on SQLite and PostgreSQL the columns then appear and
+ * disappear with it (MariaDB commits a schema change at once).
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute((trx) => addAttributeColumns(trx, 'postgres', config)); // ['country']
+ * ```
+ */
+export async function addAttributeColumns(db: Kysely<any>, dialect: DialectKind, config: EngineConfig): Promise<string[]> {
+  const t = tableNames(config.tablePrefix);
   const present = await existingColumns(db, dialect, t.contact);
   const text = exactText(dialect);
+  const added: string[] = [];
   for (const [name, attr] of Object.entries(config.contacts.attributes)) {
     if (present.has(name)) continue;
     await db.schema
@@ -283,5 +299,27 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
       .addColumn(name, attr.type === 'integer' ? 'integer' : 'varchar(255)', (c) => (attr.type === 'text' ? text(c) : c))
       .execute();
     await db.schema.createIndex(`${t.contact}_${name}_ix`).on(t.contact).columns(['domain_id', name]).execute();
+    added.push(name);
+  }
+  return added;
+}
+
+/**
+ * Removes attribute columns (and their indexes) that {@link addAttributeColumns} added, for undoing a schema change
+ * whose writes were refused where the database cannot roll schema changes back (MariaDB).
+ *
+ * @example
+ * ```ts
+ * await dropAttributeColumns(db, 'mysql', config, ['country']);
+ * ```
+ */
+export async function dropAttributeColumns(db: Kysely<any>, dialect: DialectKind, config: EngineConfig, names: readonly string[]): Promise<void> {
+  const t = tableNames(config.tablePrefix);
+  const present = await existingColumns(db, dialect, t.contact);
+  for (const name of names) {
+    if (!present.has(name)) continue;
+    const index = db.schema.dropIndex(`${t.contact}_${name}_ix`).ifExists();
+    await (dialect === 'mysql' ? index.on(t.contact) : index).execute();
+    await db.schema.alterTable(t.contact).dropColumn(name).execute();
   }
 }
