@@ -49,7 +49,7 @@ export function yamlShapeProblems(doc: Document, file: string, lc: LineCounter):
     const n = node as NodeLike;
     const offset = n.range?.[0] ?? 0;
     if (n.tag !== undefined && !CORE_TAGS.has(n.tag)) {
-      problems.push(at(file, lc, offset, `YAML tag not allowed: ${n.tag} (policy files use plain values only)`));
+      problems.push(at(file, lc, offset, `YAML tag not allowed: ${n.tag.replace('tag:yaml.org,2002:', '!!')} (policy files use plain values only)`));
     }
     if (isScalar(node) || !(isMap(node) || isSeq(node))) continue;
     if (depth + 1 > MAX_POLICY_DEPTH) {
