@@ -49,9 +49,10 @@ export function diffText(diff: PolicyDiff, options: { lines: boolean }): string 
 }
 
 /**
- * `rowguard apply <policy-file> [--dry-run] [--prune]`: validates the whole file, then makes the database match
- * it in one transaction (upsert by key; `--prune` also removes what the file no longer has). `--dry-run`
- * prints the diff and writes nothing. A bad file exits 2 naming the file, line and field; nothing is written.
+ * `rowguard apply <policy-file> [--dry-run] [--prune [--force]]`: validates the whole file, then makes the
+ * database match it in one transaction that locks the domain (upsert by key; `--prune` also removes what the file
+ * no longer has, at most half of the domain without `--force`). `--dry-run` rehearses the writes and rolls them
+ * back. A bad file exits 2 naming the file, line and field; nothing is written.
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ export const applyCommand: Command = async (ctx) => {
       human += dryRun ? `${counts} (dry run: nothing written)\n` : `applied: ${counts.replaceAll('to ', '').replace('create', 'created').replace('update', 'updated').replace('remove', 'removed')}\n`;
     }
     const guard = outcome.guard;
-    if (guard?.exceeded) human += force ? `note: ${guard.message.replace(/, then add --force.*$/, '')} (--force given)\n` : `refused without --force: ${guard.message}\n`;
+    if (guard?.exceeded && !force) human += `refused without --force: ${guard.message}\n`;
     for (const note of outcome.notes) human += `note: ${note}\n`;
     return {
       exitCode: 0,

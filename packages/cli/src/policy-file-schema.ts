@@ -354,6 +354,7 @@ export const policyFileSchema = z
       .string()
       .min(1)
       .max(128)
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
       .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'a domain name may not contain control characters (NUL, tab, newline, ...)')
       .optional()
       .describe('Domain (tenant) the policy is for; default "default".'),
