@@ -43,6 +43,7 @@ const OPTIONS = {
   anonymous: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   prune: { type: 'boolean' },
+  force: { type: 'boolean' },
   actor: { type: 'string' },
   dialect: { type: 'string' },
   alias: { type: 'string' },
@@ -60,7 +61,7 @@ const GLOBAL: readonly OptionName[] = ['db', 'domain', 'json', 'quiet', 'help', 
 const SUBJECT: readonly OptionName[] = ['as', 'user', 'anonymous'];
 const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   migrate: [],
-  apply: ['dry-run', 'prune', 'actor'],
+  apply: ['dry-run', 'prune', 'force', 'actor'],
   export: ['out', 'format'],
   check: SUBJECT,
   explain: SUBJECT,

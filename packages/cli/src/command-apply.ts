@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expectPositionals, stringOption } from './cli-args.js';
-import { redactUrls } from './cli-errors.js';
+import { CliError, EXIT, redactUrls, type PolicyProblem } from './cli-errors.js';
 import type { Command } from './command-model.js';
 import { actorOf, withEngine } from './command-support.js';
 import type { Change, PolicyDiff } from './policy-diff.js';
@@ -49,9 +49,10 @@ export function diffText(diff: PolicyDiff, options: { lines: boolean }): string 
 }
 
 /**
- * `rowguard apply <policy-file> [--dry-run] [--prune]`: validates the whole file, then makes the database match
- * it in one transaction (upsert by key; `--prune` also removes what the file no longer has). `--dry-run`
- * prints the diff and writes nothing. A bad file exits 2 naming the file, line and field; nothing is written.
+ * `rowguard apply <policy-file> [--dry-run] [--prune [--force]]`: validates the whole file, then makes the
+ * database match it in one transaction that locks the domain (upsert by key; `--prune` also removes what the file
+ * no longer has, at most half of the domain without `--force`). `--dry-run` rehearses the writes and rolls them
+ * back. A bad file exits 2 naming the file, line and field; nothing is written.
  *
  * @example
  * ```ts
@@ -59,16 +60,21 @@ export function diffText(diff: PolicyDiff, options: { lines: boolean }): string 
  * ```
  */
 export const applyCommand: Command = async (ctx) => {
-  const [file] = expectPositionals(ctx.args, 1, 'apply <policy-file> [--dry-run] [--prune]');
-  const text = await readPolicyFile(file as string);
+  const [file] = expectPositionals(ctx.args, 1, 'apply <policy-file> [--dry-run] [--prune [--force]]') as [string];
+  const text = await readPolicyFile(file);
   const validated = validatePolicy(text, { domain: stringOption(ctx.args.values, 'domain') });
   const dryRun = ctx.args.values['dry-run'] === true;
   const prune = ctx.args.values.prune === true;
+  const force = ctx.args.values.force === true;
+  if (force && !prune) throw new CliError('usage', '--force only applies with --prune', EXIT.badInput);
+  const declaredAt = (name: string): PolicyProblem | undefined =>
+    validated.file.attributes[name] === undefined ? undefined : { file, ...text.locate(['attributes', name]), field: `attributes.${name}`, message: '' };
   // A dry run against a SQLite file that does not exist yet compares with an empty database and creates no file.
   const missingFile = ctx.dbUrl.startsWith('sqlite:') && !['', ':memory:'].includes(ctx.dbUrl.slice(7)) && !existsSync(resolve(ctx.dbUrl.slice(7)));
   const url = dryRun && missingFile ? 'sqlite::memory:' : ctx.dbUrl;
-  return withEngine(ctx, { requireSchema: false, declared: validated.policy.attributes, entityTypes: validated.policy.entityTypes, url }, async (open) => {
-    const outcome = await syncPolicy(open, validated, { prune, dryRun, actor: actorOf(ctx), io: ctx.io, quiet: ctx.args.values.quiet === true });
+  const options = { requireSchema: false, declared: validated.policy.attributes, entityTypes: validated.policy.entityTypes, url, declaredAt };
+  return withEngine(ctx, options, async (open) => {
+    const outcome = await syncPolicy(open, validated, { prune, dryRun, force, actor: actorOf(ctx), io: ctx.io, quiet: ctx.args.values.quiet === true });
     const { diff } = outcome;
     const counts = `${diff.counts.create} to create, ${diff.counts.update} to update, ${diff.counts.delete} to remove`;
     let human = `${dryRun ? 'dry run: ' : ''}${file} -> ${redactUrls(ctx.dbUrl)} (domain '${outcome.domain}')\n`;
@@ -77,7 +83,9 @@ export const applyCommand: Command = async (ctx) => {
       human += diffText(diff, { lines: dryRun || diff.changes.length <= 50 });
       human += dryRun ? `${counts} (dry run: nothing written)\n` : `applied: ${counts.replaceAll('to ', '').replace('create', 'created').replace('update', 'updated').replace('remove', 'removed')}\n`;
     }
-    for (const r of outcome.remaining) ctx.io.err(`warning: still differs after apply: ${r}\n`);
+    const guard = outcome.guard;
+    if (guard?.exceeded && !force) human += `refused without --force: ${guard.message}\n`;
+    for (const note of outcome.notes) human += `note: ${note}\n`;
     return {
       exitCode: 0,
       json: {
@@ -90,6 +98,8 @@ export const applyCommand: Command = async (ctx) => {
         counts: diff.counts,
         changes: diff.changes.map((c) => ({ kind: c.kind, action: c.action, key: c.key.split('\u001f'), label: c.label, fields: c.fields, before: c.before, after: c.after })),
         remaining: outcome.remaining,
+        prunes: guard ? { removed: guard.removed, stored: guard.stored, limit: guard.limit, needsForce: guard.exceeded } : null,
+        notes: outcome.notes,
       },
       human,
     };

@@ -46,7 +46,7 @@ export const demoCommand: Command = async (ctx) => {
   const validated = validatePolicy(await readPolicyFile(path), { domain: stringOption(ctx.args.values, 'domain') });
   const url = stringOption(ctx.args.values, 'db') ?? DEMO_DB;
   return withEngine(ctx, { requireSchema: false, declared: validated.policy.attributes, entityTypes: validated.policy.entityTypes, url }, async (open) => {
-    const outcome = await syncPolicy(open, validated, { prune: true, dryRun: false, actor: 'rowguard-demo', io: ctx.io, quiet: ctx.args.values.quiet === true });
+    const outcome = await syncPolicy(open, validated, { prune: true, dryRun: false, force: true, actor: 'rowguard-demo', io: ctx.io, quiet: ctx.args.values.quiet === true });
     const domain = await open.engine.domain(outcome.domain);
     const report = await buildDemoReport(open.engine, domain, validated.policy);
     const rel = relative(process.cwd(), path);

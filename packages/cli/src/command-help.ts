@@ -4,7 +4,7 @@ import { CliError, EXIT } from './cli-errors.js';
 const COMMAND_HELP: Readonly<Record<string, string>> = {
   migrate: 'rowguard migrate [<policy-file>]\n  Create or upgrade the schema (and the attribute columns the policy file declares).',
   apply:
-    'rowguard apply <policy-file> [--dry-run] [--prune] [--actor <name>]\n  Validate the whole file, then make the database match it in one transaction (upsert by key).\n  --dry-run  print the diff, write nothing\n  --prune    also remove what the file no longer has (contacts are marked deleted)',
+    'rowguard apply <policy-file> [--dry-run] [--prune [--force]] [--actor <name>]\n  Validate the whole file, then make the database match it in one transaction (upsert by key).\n  --dry-run  rehearse every write and roll it back: the diff, and every refusal the apply would give\n  --prune    also remove what the file no longer has (contacts are marked deleted)\n  --force    let --prune remove more than half of what the domain holds',
   export: 'rowguard export [--out <file>] [--format yaml|json]\n  Write the domain\'s policy as a policy file (applying it back changes nothing).',
   check: 'rowguard check --as <contact-key> <operation> <contact-key>\n  Exit 0 if allowed, 1 if denied. Also --user <host-user-id> or --anonymous instead of --as.',
   explain: 'rowguard explain --as <contact-key> <operation> <contact-key>\n  The decision, the deciding entry, and every entry held for the operation, in words.',

@@ -1,6 +1,6 @@
 import { criteriaFields, operationSchema, OPERATIONS, type AttributeType, type Operation, type Rowguard, type StoreContext } from '@rowguard/core';
 import { DEFAULT_DOMAIN, stringOption } from './cli-args.js';
-import { CliError, EXIT } from './cli-errors.js';
+import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
 import type { CommandContext } from './command-model.js';
 import { openEngine, type OpenEngine } from './engine-open.js';
 import type { SubjectChoice } from './subject-ref.js';
@@ -15,7 +15,13 @@ import type { SubjectChoice } from './subject-ref.js';
  */
 export async function withEngine<T>(
   ctx: CommandContext,
-  options: { requireSchema: boolean; declared?: ReadonlyMap<string, AttributeType> | undefined; entityTypes?: ReadonlySet<string>; url?: string },
+  options: {
+    requireSchema: boolean;
+    declared?: ReadonlyMap<string, AttributeType> | undefined;
+    entityTypes?: ReadonlySet<string>;
+    url?: string;
+    declaredAt?: (name: string) => PolicyProblem | undefined;
+  },
   fn: (open: OpenEngine) => Promise<T>,
 ): Promise<T> {
   const open = await openEngine(options.url ?? ctx.dbUrl, { ...options, secondDegree: ctx.args.values['second-degree'] === true });
@@ -37,6 +43,7 @@ export async function withEngine<T>(
 export function domainName(ctx: CommandContext, fallback?: string): string {
   const name = stringOption(ctx.args.values, 'domain') ?? fallback ?? DEFAULT_DOMAIN;
   if (name.length < 1 || name.length > 128) throw new CliError('usage', '--domain must be 1 to 128 characters', EXIT.badInput);
+  if (/\p{Cc}/u.test(name)) throw new CliError('usage', '--domain may not contain control characters (NUL, tab, newline, ...)', EXIT.badInput);
   return name;
 }
 

@@ -10,7 +10,7 @@ import {
   type Domain,
   type Rowguard,
 } from '@rowguard/core';
-import { CliError, EXIT, redactUrls, toCliError } from './cli-errors.js';
+import { CliError, EXIT, formatProblem, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
 import { existingAttributes, schemaPresent, storedEntityTypes } from './schema-introspect.js';
 
 /**
@@ -65,6 +65,8 @@ export async function openEngine(
     entityTypes?: ReadonlySet<string> | undefined;
     /** Second-degree relationship permissions (an engine setting; off by default). */
     secondDegree?: boolean | undefined;
+    /** Where a declared attribute is written (a policy file's line), for the type-conflict error. */
+    declaredAt?: ((name: string) => PolicyProblem | undefined) | undefined;
   },
 ): Promise<OpenEngine> {
   if (url.startsWith('sqlite:')) {
@@ -92,11 +94,9 @@ export async function openEngine(
     for (const [name, type] of options.declared ?? []) {
       const existing = attributes.get(name);
       if (existing !== undefined && existing !== type) {
-        throw new CliError(
-          'attribute_type_conflict',
-          `attribute '${name}' is declared ${type}, but the database column is ${existing} (column types are never changed)`,
-          EXIT.badInput,
-        );
+        const message = `attribute '${name}' is declared ${type}, but the database column is ${existing} (column types are never changed)`;
+        const where = options.declaredAt?.(name);
+        throw new CliError('attribute_type_conflict', where ? formatProblem({ ...where, message }) : message, EXIT.badInput, where ? [{ ...where, message }] : []);
       }
       attributes.set(name, type);
     }

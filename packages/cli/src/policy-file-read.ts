@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
 import { jsonSyntaxError } from './json-syntax-check.js';
+import { isStackExhaustion, MAX_POLICY_DEPTH, yamlShapeProblems } from './policy-yaml-limits.js';
 
 /**
  * A path into a parsed policy document, as zod reports it.
@@ -55,6 +56,8 @@ function openingQuote(source: string, end: number, quote: string): number {
   return -1;
 }
 
+const tooDeep = `nested more than ${MAX_POLICY_DEPTH} levels deep (the limit for a policy file)`;
+
 function problemAt(file: string, lc: LineCounter, offset: number, message: string): PolicyProblem {
   const { line, col } = lc.linePos(offset);
   return { file, line, column: col, field: '', message };
@@ -62,7 +65,8 @@ function problemAt(file: string, lc: LineCounter, offset: number, message: strin
 
 /**
  * Parses a policy text: JSON (strict) when the file name ends in `.json`, YAML otherwise. Syntax errors,
- * duplicate keys and anchors bombs are refused with a {@link CliError} (exit 2) naming the line.
+ * duplicate keys, anchors bombs, tags outside YAML's core schema and nesting deeper than
+ * {@link MAX_POLICY_DEPTH} are refused with a {@link CliError} (exit 2) naming the line.
  *
  * @example
  * ```ts
@@ -73,7 +77,13 @@ function problemAt(file: string, lc: LineCounter, offset: number, message: strin
 export function parsePolicyText(source: string, file: string): PolicyText {
   const lineCounter = new LineCounter();
   const json = /\.json$/i.test(file);
-  const doc: Document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  let doc: Document;
+  try {
+    doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  } catch (err) {
+    if (!isStackExhaustion((err as Error).message)) throw err;
+    throw new CliError('invalid_policy', `${file}: cannot be parsed`, EXIT.badInput, [problemAt(file, lineCounter, 0, tooDeep)]);
+  }
   if (json) {
     const bad = jsonSyntaxError(source);
     if (bad) {
@@ -84,6 +94,7 @@ export function parsePolicyText(source: string, file: string): PolicyText {
   }
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
+      if (isStackExhaustion(e.message)) return problemAt(file, lineCounter, e.pos[0], tooDeep);
       const message = `${json ? 'JSON' : 'YAML'} ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${e.message.split('\n')[0]}`;
       const quote = /Missing closing (["'])quote/.exec(e.message)?.[1];
       const opened = quote === undefined ? -1 : openingQuote(source, e.pos[0], quote);
@@ -91,6 +102,8 @@ export function parsePolicyText(source: string, file: string): PolicyText {
     });
     throw new CliError('invalid_policy', `${file}: cannot be parsed`, EXIT.badInput, problems);
   }
+  const shape = yamlShapeProblems(doc, file, lineCounter);
+  if (shape.length > 0) throw new CliError('invalid_policy', `${file}: invalid policy file`, EXIT.badInput, shape);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });

@@ -350,7 +350,14 @@ export const policyFileSchema = z
   .object({
     $schema: z.string().optional().describe('Optional JSON Schema reference for editors; ignored.'),
     version: z.literal(POLICY_FILE_VERSION).default(POLICY_FILE_VERSION),
-    domain: z.string().min(1).max(128).optional().describe('Domain (tenant) the policy is for; default "default".'),
+    domain: z
+      .string()
+      .min(1)
+      .max(128)
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'a domain name may not contain control characters (NUL, tab, newline, ...)')
+      .optional()
+      .describe('Domain (tenant) the policy is for; default "default".'),
     attributes: z.record(identifier, attributeDeclarationSchema).default({}).describe('Contact attributes (columns) criteria may use.'),
     entityTypes: z
       .array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _'))

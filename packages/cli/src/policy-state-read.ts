@@ -77,7 +77,7 @@ export function isUnkeyed(key: string): boolean {
 
 /**
  * Reads a domain's policy from the engine's tables into normal form. `domainId` undefined (the domain does not
- * exist yet) gives an empty state. Only `attributes` are read from the contact table.
+ * exist yet) gives an empty state. Only `attributes` are read from the contact table. `from` may be a transaction.
  *
  * @example
  * ```ts
@@ -88,6 +88,8 @@ export async function readDatabaseState(
   engine: Rowguard,
   domain: { id: number | undefined; name: string },
   attributes: readonly string[],
+  /** Where to read: the engine's database, or a transaction (to read what it holds locked). */
+  from: Rowguard['db'] = engine.db,
 ): Promise<DatabaseState> {
   const policy = emptyPolicy(domain.name);
   const ids: StateIds = {
@@ -103,7 +105,8 @@ export async function readDatabaseState(
   for (const name of attributes) policy.attributes.set(name, engine.config.contacts.attributes[name]?.type ?? 'text');
   if (domain.id === undefined) return state;
   const domainId = domain.id;
-  const { db, tables: t } = engine;
+  const { tables: t } = engine;
+  const db = from;
 
   const [contactRows, subTypeRows, linkRows, groupRows, memberRows, roleRows, assignmentRows, permissionRows, entryRows, typeRows, relationRows] = await Promise.all([
     db

@@ -143,7 +143,12 @@ function objectOf(object: ObjectFile): NormalObject {
  * ```
  */
 export function validatePolicy(text: PolicyText, options: { domain?: string | undefined } = {}): ValidatedPolicy {
-  const parsed = policyFileSchema.safeParse(text.data ?? {});
+  const nothing = emptyDocumentProblem(text);
+  if (nothing) throw new CliError('empty_policy', `${text.file}: the file declares no policy`, EXIT.badInput, [nothing]);
+  if (options.domain !== undefined && /\p{Cc}/u.test(options.domain)) {
+    throw new CliError('usage', '--domain may not contain control characters (NUL, tab, newline, ...)', EXIT.badInput);
+  }
+  const parsed = policyFileSchema.safeParse(text.data);
   if (!parsed.success) {
     throw new CliError('invalid_policy', `${text.file}: invalid policy file`, EXIT.badInput, sortProblems(zodProblems(parsed.error, text)));
   }
@@ -467,6 +472,26 @@ export function validatePolicy(text: PolicyText, options: { domain?: string | un
     throw new CliError('invalid_policy', `${text.file}: invalid policy file`, EXIT.badInput, sortProblems(problems.list));
   }
   return { text, file, policy, origins };
+}
+
+/** The sections that state a policy; a document with none of them says nothing. */
+const POLICY_SECTIONS = ['attributes', 'entityTypes', 'contacts', 'groups', 'roles', 'entries', 'relationshipTypes', 'relationships', 'delegations'];
+
+/**
+ * A 0-byte, comment-only, `~` or `{}` document, or one with only `version` / `$schema` / `domain`, is almost always
+ * a mistake (a truncated file, a wrong path); applied with `--prune` it would empty the domain. It is refused; a
+ * file that really means "nothing" says so with an explicit empty section (`contacts: []`).
+ */
+function emptyDocumentProblem(text: PolicyText): PolicyProblem | undefined {
+  const data = text.data;
+  if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data))) return undefined; // the schema reports it
+  if (data && POLICY_SECTIONS.some((s) => Object.hasOwn(data, s))) return undefined;
+  return {
+    file: text.file,
+    ...text.locate([]),
+    field: '',
+    message: `the document is empty: it declares none of ${POLICY_SECTIONS.join(', ')} (write an empty section, e.g. 'contacts: []', to mean an empty policy)`,
+  };
 }
 
 function sortProblems(list: PolicyProblem[]): PolicyProblem[] {

@@ -109,6 +109,54 @@ const BAD: readonly { name: string; file: string; text: string; line: (text: str
     message: /duplicate contact key 'boss'/,
   },
   {
+    name: 'nesting 3,000 levels deep (a clear limit, not a stack overflow)',
+    file: 'deep.yaml',
+    text: GOOD.replace('roles:', `  - name: Deep\n    kind: smart\n    criteria: ${'{ not: '.repeat(3000)}{ subType: x }${' }'.repeat(3000)}\nroles:`),
+    line: (t) => lineOf(t, 'criteria: { not:'),
+    field: '',
+    message: /nested more than 100 levels deep/,
+  },
+  {
+    name: 'nesting past the limit that the parser still reads',
+    file: 'deep-150.yaml',
+    text: `${GOOD}relationshipTypes: ${'['.repeat(150)}${']'.repeat(150)}\n`,
+    line: (t) => lineOf(t, 'relationshipTypes: [['),
+    field: '',
+    message: /nested more than 100 levels deep/,
+  },
+  {
+    name: 'an unknown YAML tag',
+    file: 'tag.yaml',
+    text: GOOD.replace('{ key: asst, attributes: { country: VN } }', '{ key: !secret asst, attributes: { country: VN } }'),
+    line: (t) => lineOf(t, '!secret'),
+    field: '',
+    message: /YAML tag not allowed: !secret/,
+  },
+  {
+    name: 'a YAML tag outside the core schema (!!binary)',
+    file: 'binary.yaml',
+    text: GOOD.replace('{ key: asst, attributes: { country: VN } }', '{ key: !!binary YXNzdA==, attributes: { country: VN } }'),
+    line: (t) => lineOf(t, '!!binary'),
+    field: '',
+    message: /YAML tag not allowed: !!binary/,
+  },
+  {
+    name: 'a domain name with a NUL character',
+    file: 'nul-domain.yaml',
+    text: `domain: "acme\\0"\n${GOOD}`,
+    line: () => 1,
+    field: 'domain',
+    message: /control characters/,
+  },
+  {
+    name: 'a domain name with a newline',
+    file: 'newline-domain.yaml',
+    text: `domain: "acme\\n"\n${GOOD}`,
+    line: () => 1,
+    field: 'domain',
+    message: /control characters/,
+  },
+  {
     name: 'a duplicate mapping key',
     file: 'duplicate-field.yaml',
     text: 'contacts:\n  - key: a\n    name: A\n    name: B\n',
@@ -166,6 +214,20 @@ describe('bad policy files exit 2, name the line, and write nothing', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`words.yaml:${bad.line(bad.text)}:`);
     expect(result.stderr).toContain("entries[0].owner.role: unknown role 'Ghost'");
+  });
+
+  it.concurrent.each(dialects)('an attribute type that contradicts the stored column names the declaring line, on %s', async (dialect) => {
+    const { db, dir, run } = on(dialect);
+    const text = GOOD.replace('age: { type: integer }', 'age: { type: text }');
+    writeFileSync(join(dir, 'conflict.yaml'), text);
+    const before = await fingerprint(db);
+    const result = await run('apply', 'conflict.yaml', '--json');
+    expect(result.code, result.stdout).toBe(2);
+    const out = result.json<ErrorJson>();
+    expect(out.error.code).toBe('attribute_type_conflict');
+    expect(out.error.problems[0]).toMatchObject({ file: 'conflict.yaml', line: 1, field: 'attributes.age' });
+    expect(out.error.message).toMatch(/^conflict\.yaml:1:\d+: attributes\.age: attribute 'age' is declared text, but the database column is integer/);
+    expect(await fingerprint(db)).toEqual(before);
   });
 
   it.concurrent.each(dialects)('a change the engine refuses in the middle of the transaction rolls everything back (exit 2, line named), on %s', async (dialect) => {

@@ -90,7 +90,7 @@ export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from '
 export type { DecisionRecord } from './engine-internals.js';
 export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } from './dialect-kind.js';
 export { tableNames, type TableNames } from './table-names.js';
-export { migrateSchema, engineMigrations } from './schema-migrations.js';
+export { migrateSchema, engineMigrations, addAttributeColumns, dropAttributeColumns } from './schema-migrations.js';
 export { domainNameSchema } from './domain-name.js';
 export { connectDatabase, type DatabaseConnection } from './database-connect.js';
 export {

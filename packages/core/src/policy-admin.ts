@@ -145,6 +145,35 @@ export class PolicyAdmin {
     return result;
   }
 
+  /**
+   * Like {@link PolicyAdmin.transaction}, but first takes the domain's write lock (a row lock on the domain:
+   * `select ... for update` on MariaDB and PostgreSQL; on SQLite the database's write lock, taken up front), and
+   * hands `fn` the transaction for its own reads. Whatever `fn` reads is then stable until the transaction ends:
+   * no other writer of the domain gets in between a read and the writes based on it. Writers of the same domain
+   * are serialised; a lock wait past the database's limit throws.
+   *
+   * @example
+   * ```ts
+   * await admin.lockedTransaction(async (tx, db) => {
+   *   const n = await db.selectFrom('rg_entry').select(db.fn.countAll().as('n')).where('domain_id', '=', 1).executeTakeFirst();
+   *   if (Number(n?.n) === 0) await tx.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
+   * });
+   * ```
+   */
+  async lockedTransaction<T>(fn: (admin: PolicyAdmin, db: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.transaction(async (admin) => {
+      const trx = admin.#trx as Transaction<any>;
+      const { tables: t, domainId, dialect } = this.#ctx;
+      // On SQLite a write as the transaction's first statement takes the write lock before anything is read.
+      const locked =
+        dialect === 'sqlite'
+          ? Number((await trx.updateTable(t.domain).set({ version: sql`version` }).where('id', '=', domainId).executeTakeFirst()).numUpdatedRows) > 0
+          : (await trx.selectFrom(t.domain).select('id').where('id', '=', domainId).forUpdate().executeTakeFirst()) !== undefined;
+      if (!locked) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
+      return fn(admin, trx);
+    });
+  }
+
   async #write<T>(
     action: string,
     targetType: string,

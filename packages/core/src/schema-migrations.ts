@@ -199,12 +199,52 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const { error } = await migrator.migrateToLatest();
   if (error) throw new StorageError('migrating the schema', error);
 
+  await addAttributeColumns(db, dialect, config);
+}
+
+/**
+ * Adds a column (and its index) to the reference contact table for every declared attribute that lacks one, and
+ * returns the names of the columns it added. `db` may be a transaction: on SQLite and PostgreSQL the columns then appear and
+ * disappear with it (MariaDB commits a schema change at once).
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute((trx) => addAttributeColumns(trx, 'postgres', config)); // ['country']
+ * ```
+ */
+export async function addAttributeColumns(db: Kysely<any>, dialect: DialectKind, config: EngineConfig): Promise<string[]> {
+  const t = tableNames(config.tablePrefix);
+  const present = await existingColumns(db, dialect, t.contact);
   const text = exactText(dialect);
+  const added: string[] = [];
   for (const [name, attr] of Object.entries(config.contacts.attributes)) {
     const steps = [
       columnStep(dialect, t.contact, name, attr.type === 'integer' ? 'integer' : 'varchar(255)', attr.type === 'text' ? text : undefined),
       indexStep(dialect, t.contact, `${t.contact}_${name}_ix`, ['domain_id', name]),
     ];
+    // Every step runs (each skips what exists), so a column whose index was cut off gets it now.
     for (const step of steps) await step.run(db);
+    if (!present.has(name)) added.push(name);
+  }
+  return added;
+}
+
+/**
+ * Removes attribute columns (and their indexes) that {@link addAttributeColumns} added, for undoing a schema change
+ * whose writes were refused where the database cannot roll schema changes back (MariaDB).
+ *
+ * @example
+ * ```ts
+ * await dropAttributeColumns(db, 'mysql', config, ['country']);
+ * ```
+ */
+export async function dropAttributeColumns(db: Kysely<any>, dialect: DialectKind, config: EngineConfig, names: readonly string[]): Promise<void> {
+  const t = tableNames(config.tablePrefix);
+  const present = await existingColumns(db, dialect, t.contact);
+  for (const name of names) {
+    if (!present.has(name)) continue;
+    const index = db.schema.dropIndex(`${t.contact}_${name}_ix`).ifExists();
+    await (dialect === 'mysql' ? index.on(t.contact) : index).execute();
+    await db.schema.alterTable(t.contact).dropColumn(name).execute();
   }
 }
