@@ -91,7 +91,10 @@ export type { DecisionRecord } from './engine-internals.js';
 export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } from './dialect-kind.js';
 export { tableNames, type TableNames } from './table-names.js';
 export { migrateSchema, engineMigrations } from './schema-migrations.js';
-export { connectDatabase, type DatabaseConnection } from './database-connect.js';
+export { connectDatabase, connectOptionsSchema, DEFAULT_TIMEOUTS, type ConnectOptions, type DatabaseConnection } from './database-connect.js';
+export { serverSideParameters, type ServerBindingOptions, type RawMysqlPool, type RawMysqlConnection } from './mysql-server-binding.js';
+export { resilientPostgresPool, type PostgresGuardOptions, type RawPgPool } from './postgres-pool-guard.js';
+export { DatabaseTimeoutError, UnsafeSessionError, type TimeoutKind } from './connection-errors.js';
 export {
   BUILTIN_ENTITY_TYPES,
   ALL_ENTITIES,
