@@ -53,11 +53,13 @@ const OPTIONS = {
   after: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'statement-timeout': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL: readonly OptionName[] = ['db', 'domain', 'json', 'quiet', 'help', 'second-degree'];
+const GLOBAL: readonly OptionName[] = ['db', 'domain', 'json', 'quiet', 'help', 'second-degree', 'connect-timeout', 'statement-timeout'];
 const SUBJECT: readonly OptionName[] = ['as', 'user', 'anonymous'];
 const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   migrate: [],
@@ -131,6 +133,35 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 export function databaseUrl(values: ParsedArgs['values'], env: Readonly<Record<string, string | undefined>>): string {
   const given = typeof values.db === 'string' ? values.db : env.ROWGUARD_DB;
   return given !== undefined && given !== '' ? given : 'sqlite:./rowguard.sqlite';
+}
+
+/** The connection limits of `--connect-timeout` / `--statement-timeout`, in milliseconds (absent: the defaults). */
+export interface CliTimeouts {
+  readonly connectTimeoutMs?: number;
+  readonly statementTimeoutMs?: number;
+}
+
+/**
+ * The connection limits given on the command line: `--connect-timeout <ms>` (opening a connection) and
+ * `--statement-timeout <ms>` (each statement; a decision gets both together). A value that is not a whole
+ * number from 1 to 3600000 exits 2.
+ *
+ * @example
+ * ```ts
+ * connectionTimeouts({ 'connect-timeout': '2000' }); // { connectTimeoutMs: 2000 }
+ * ```
+ */
+export function connectionTimeouts(values: ParsedArgs['values']): CliTimeouts {
+  const read = (name: 'connect-timeout' | 'statement-timeout'): number | undefined => {
+    const raw = values[name];
+    if (typeof raw !== 'string') return undefined;
+    const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+    if (!(n >= 1 && n <= 3_600_000)) throw new CliError('usage', `--${name} must be a whole number of milliseconds from 1 to 3600000 (got '${raw}')`, EXIT.badInput);
+    return n;
+  };
+  const connect = read('connect-timeout');
+  const statement = read('statement-timeout');
+  return { ...(connect !== undefined ? { connectTimeoutMs: connect } : {}), ...(statement !== undefined ? { statementTimeoutMs: statement } : {}) };
 }
 
 /**

@@ -70,7 +70,9 @@ export function formatProblem(p: PolicyProblem): string {
 
 // Errors are recognised by name (the engine's error classes set it), so that this module, which every run
 // loads, does not load the engine: usage errors, `help` and `--version` stay fast.
-const DRIVER_ERROR_NAMES = new Set(['SqliteError', 'DatabaseError', 'StorageError']);
+const DRIVER_ERROR_NAMES = new Set(['SqliteError', 'DatabaseError', 'StorageError', 'DatabaseTimeoutError', 'UnsafeSessionError']);
+// pg reports a cut connection without a code.
+const CONNECTION_LOST = /^Connection terminated|^Client has encountered a connection error|^Connection lost/;
 
 function policyErrorCode(err: unknown): string | undefined {
   if (!(err instanceof Error) || err.name !== 'PolicyError') return undefined;
@@ -91,6 +93,7 @@ export function isDatabaseError(err: unknown): boolean {
   if (DRIVER_ERROR_NAMES.has(err.name)) return true;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^(ER_|SQLITE_|E[A-Z]+$|PROTOCOL_|\d{5}$)/.test(code)) return true;
+  if (CONNECTION_LOST.test(err.message)) return true;
   return 'errno' in err || 'sqlState' in err || 'sqlMessage' in err;
 }
 

@@ -37,6 +37,8 @@ export function usage(): string {
     '  --domain <name>  the domain (tenant); default: the policy file\'s, else "default"',
     '  --json           machine-readable output on stdout',
     '  --quiet          no progress output',
+    '  --connect-timeout <ms>    limit to open a database connection (default 10000)',
+    '  --statement-timeout <ms>  limit for each SQL statement (default 30000); a decision gets both',
     '',
     'Exit codes: 0 ok / allowed, 1 denied, 2 bad input, 3 database error.',
     'Operations: view, edit, create, delete, search. Docs: docs/cli.md, docs/policy-file.md.',

@@ -1,5 +1,5 @@
 import { criteriaFields, operationSchema, OPERATIONS, type AttributeType, type Operation, type Rowguard, type StoreContext } from '@rowguard/core';
-import { DEFAULT_DOMAIN, stringOption } from './cli-args.js';
+import { connectionTimeouts, DEFAULT_DOMAIN, stringOption } from './cli-args.js';
 import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
 import type { CommandContext } from './command-model.js';
 import { openEngine, type OpenEngine } from './engine-open.js';
@@ -24,7 +24,11 @@ export async function withEngine<T>(
   },
   fn: (open: OpenEngine) => Promise<T>,
 ): Promise<T> {
-  const open = await openEngine(options.url ?? ctx.dbUrl, { ...options, secondDegree: ctx.args.values['second-degree'] === true });
+  const open = await openEngine(options.url ?? ctx.dbUrl, {
+    ...options,
+    secondDegree: ctx.args.values['second-degree'] === true,
+    timeouts: connectionTimeouts(ctx.args.values),
+  });
   try {
     return await fn(open);
   } finally {

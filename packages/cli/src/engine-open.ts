@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   BUILTIN_ENTITY_TYPES,
   connectDatabase,
+  DEFAULT_TIMEOUTS,
   createRowguard,
   tableNames,
   type AttributeType,
@@ -10,6 +11,7 @@ import {
   type Domain,
   type Rowguard,
 } from '@rowguard/core';
+import type { CliTimeouts } from './cli-args.js';
 import { CliError, EXIT, formatProblem, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
 import { existingAttributes, schemaPresent, storedEntityTypes } from './schema-introspect.js';
 
@@ -48,7 +50,7 @@ export interface OpenEngine {
  * Opens the database named by a URL and creates the engine on it. Attributes come from the contact table's
  * existing columns plus `declared` (a policy file's declarations; a type that contradicts an existing column is
  * refused, exit 2). With `requireSchema`, a database without the engine's schema is refused (exit 3) and a
- * missing SQLite file is never created. Connection failures exit 3.
+ * missing SQLite file is never created. Connection failures, cut connections and timeouts exit 3.
  *
  * @example
  * ```ts
@@ -67,8 +69,12 @@ export async function openEngine(
     secondDegree?: boolean | undefined;
     /** Where a declared attribute is written (a policy file's line), for the type-conflict error. */
     declaredAt?: ((name: string) => PolicyProblem | undefined) | undefined;
+    /** Connection limits (`--connect-timeout`, `--statement-timeout`); a decision may take both together. */
+    timeouts?: CliTimeouts | undefined;
   },
 ): Promise<OpenEngine> {
+  const connectTimeoutMs = options.timeouts?.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs;
+  const statementTimeoutMs = options.timeouts?.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (options.requireSchema && path !== '' && path !== ':memory:' && !existsSync(resolve(path))) {
@@ -79,7 +85,7 @@ export async function openEngine(
   }
   let connection: DatabaseConnection;
   try {
-    connection = await connectDatabase(url, { poolSize: 4 });
+    connection = await connectDatabase(url, { poolSize: 4, connectTimeoutMs, statementTimeoutMs });
   } catch (err) {
     const e = toCliError(err);
     throw new CliError('database_error', `cannot open ${redactUrls(url)}: ${e.message}`, EXIT.database);
@@ -115,6 +121,7 @@ export async function openEngine(
       entityTypes: [...entityTypes].sort(),
       relationships: { secondDegree: options.secondDegree === true },
       onError: (error) => reported.push(error),
+      decisionTimeoutMs: connectTimeoutMs + statementTimeoutMs,
     });
     return { url, connection, engine, hasSchema, attributes, reported, close: () => connection.close() };
   } catch (err) {

@@ -108,6 +108,12 @@ export const engineConfigSchema = z
     /** Non-contact object types the host registers, besides `group`, `custom_group` and `profile`. */
     entityTypes: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _')).default([]),
     contacts: contactsConfigSchema.default({ columns: DEFAULT_COLUMNS, attributes: {} }),
+    /**
+     * Longest time one decision (check, clause, list, ...) may take, database calls and hooks included, in
+     * milliseconds. A decision that runs out denies with a `DatabaseTimeoutError` (kind `decision`), also on a
+     * Kysely the host provides, whose driver may have no timeout of its own.
+     */
+    decisionTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
   })
   .strict();
 

@@ -48,4 +48,6 @@ export interface EngineInternals {
   /** Extension conditions on a host entity table. */
   entityConditions(subject: ResolvedSubject, entity: string, operation: Operation): Promise<readonly EntityCondition[]>;
   decided(record: DecisionRecord): void;
+  /** Longest time one decision may take (milliseconds); past it the decision denies. */
+  readonly decisionTimeoutMs: number;
 }

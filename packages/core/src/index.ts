@@ -92,7 +92,10 @@ export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } fro
 export { tableNames, type TableNames } from './table-names.js';
 export { migrateSchema, engineMigrations, addAttributeColumns, dropAttributeColumns } from './schema-migrations.js';
 export { domainNameSchema } from './domain-name.js';
-export { connectDatabase, type DatabaseConnection } from './database-connect.js';
+export { connectDatabase, connectOptionsSchema, DEFAULT_TIMEOUTS, type ConnectOptions, type DatabaseConnection } from './database-connect.js';
+export { serverSideParameters, type ServerBindingOptions, type RawMysqlPool, type RawMysqlConnection } from './mysql-server-binding.js';
+export { resilientPostgresPool, type PostgresGuardOptions, type RawPgPool } from './postgres-pool-guard.js';
+export { DatabaseTimeoutError, UnsafeSessionError, type TimeoutKind } from './connection-errors.js';
 export {
   BUILTIN_ENTITY_TYPES,
   ALL_ENTITIES,

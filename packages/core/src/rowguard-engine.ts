@@ -9,8 +9,9 @@ import { PolicyError, RowguardError } from './engine-errors.js';
 import { PermissionRegistry, type PermissionDefinition } from './functional-permissions.js';
 import { PolicyAdmin, type AuditRecord, type ChangeRecord } from './policy-admin.js';
 import type { PolicySnapshot } from './policy-model.js';
-import { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
+import { loadContactFacts, loadSnapshot, type StoreContext } from './policy-store.js';
 import { migrateSchema } from './schema-migrations.js';
+import { readVersionCheckingSession } from './session-escaping-guard.js';
 import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './subject-model.js';
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type ResolveOptions, type SubjectContributor } from './subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
@@ -144,6 +145,7 @@ export class Rowguard {
       ),
       clauseShape: this.config.clauseShape,
       secondDegree: this.config.relationships.secondDegree,
+      decisionTimeoutMs: this.config.decisionTimeoutMs,
       adjustEntities: async (subject, entity, operation, permission, snapshot) => {
         const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission, snapshot);
         return adjusted === undefined ? permission : entityPermissionSchema.parse(adjusted);
@@ -229,7 +231,8 @@ export class Rowguard {
   }
 
   async #snapshot(domainId: number): Promise<PolicySnapshot> {
-    const version = await readVersion(this.#store, domainId);
+    // On MariaDB/MySQL this statement also refuses a session that would mis-read values (NO_BACKSLASH_ESCAPES).
+    const version = await readVersionCheckingSession(this.#store, this.dialect, domainId);
     if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
     const cached = this.#snapshots.get(domainId);
     if (cached && cached.version === version) return cached;

@@ -3,7 +3,7 @@ import type { DialectKind } from './dialect-kind.js';
 import type { EngineConfig } from './engine-config.js';
 import { StorageError } from './engine-errors.js';
 import { exactTextSteps } from './exact-collation-migration.js';
-import { columnStep, exactText, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
+import { columnStep, exactText, existingColumns, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
 import { tableNames, type TableNames } from './table-names.js';
 
 /** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */

@@ -33,6 +33,7 @@ import {
 import { entityTypeSchema } from './policy-admin-schemas.js';
 import { PolicyError } from './engine-errors.js';
 import type { FieldValue } from './policy-model.js';
+import { withDeadline } from './decision-deadline.js';
 
 /** Options of the SQL form. */
 export interface ClauseOptions {
@@ -117,6 +118,11 @@ export class SubjectSession {
     return { snapshot, plan };
   }
 
+  /** Runs one decision's work within the engine's decision timeout (past it: `DatabaseTimeoutError`, so deny). */
+  #timed<T>(action: string, work: () => Promise<T>): Promise<T> {
+    return withDeadline(work, this.#engine.decisionTimeoutMs, action);
+  }
+
   #fail(action: string, error: unknown): void {
     this.#engine.reportError(error, { action, domainId: this.#domainId, subject: this.#input });
   }
@@ -131,7 +137,7 @@ export class SubjectSession {
    */
   async resolve(): Promise<ResolvedSubject | undefined> {
     try {
-      return (await this.#current()).subject;
+      return (await this.#timed('resolve', () => this.#current())).subject;
     } catch (err) {
       this.#fail('resolve', err);
       return undefined;
@@ -158,9 +164,11 @@ export class SubjectSession {
     try {
       const op = operationSchema.parse(operation);
       const id = contactIdSchema.parse(contactId);
-      const { snapshot, plan } = await this.#plan(op);
-      const facts = (await loadContactFacts(this.#engine.store, [id])).get(id);
-      const detail = decideInMemory(plan, snapshot, facts);
+      const { detail, plan } = await this.#timed(action, async () => {
+        const { snapshot, plan } = await this.#plan(op);
+        const facts = (await loadContactFacts(this.#engine.store, [id])).get(id);
+        return { detail: decideInMemory(plan, snapshot, facts), plan };
+      });
       this.#engine.decided({ domainId: this.#domainId, subject: this.#input, operation: op, contactId: id, allowed: detail.allowed });
       return { detail, subject: plan.subject };
     } catch (error) {
@@ -207,7 +215,7 @@ export class SubjectSession {
    */
   async clause(operation: Operation, options: ClauseOptions = {}): Promise<Expression<SqlBool>> {
     try {
-      return (await this.#shapedClause(operation, options)).clause;
+      return (await this.#timed('clause', () => this.#shapedClause(operation, options))).clause;
     } catch (error) {
       this.#fail('clause', error);
       return SQL_FALSE;
@@ -226,7 +234,7 @@ export class SubjectSession {
   async explainClause(operation: Operation, options: ClauseOptions = {}): Promise<ClauseExplanation> {
     const purpose = options.purpose ?? 'page';
     try {
-      const { clause, choices, alias } = await this.#shapedClause(operation, options);
+      const { clause, choices, alias } = await this.#timed('explainClause', () => this.#shapedClause(operation, options));
       const id = sql.ref(`${alias}.${this.#engine.store.contacts.columns.id}`);
       const compiled = sql`select ${id} from ${sql.table(this.#engine.contactTable)} as ${sql.id(alias)} where ${clause}`.compile(this.#engine.store.db);
       return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters };
@@ -326,17 +334,22 @@ export class SubjectSession {
     try {
       const ids = [...new Set(idsSchema.parse(contactIds))];
       const op = operationSchema.parse(operation);
-      const { snapshot, plan } = await this.#plan(op);
-      const { db, contacts } = this.#engine.store;
-      const alias = 'rg_c';
-      const clause = this.#compile(plan, snapshot, alias);
-      for (let i = 0; i < ids.length; i += 500) {
-        const part = ids.slice(i, i + 500);
-        const { rows } = await sql<{ id: unknown }>`select ${sql.ref(`${alias}.${contacts.columns.id}`)} as ${sql.id('id')} from ${sql.table(
-          this.#engine.contactTable,
-        )} as ${sql.id(alias)} where ${sql.ref(`${alias}.${contacts.columns.id}`)} in (${sql.join(part)}) and ${clause}`.execute(db);
-        for (const r of rows) allowed.add(Number(r.id));
-      }
+      const found = await this.#timed('checkMany', async () => {
+        const { snapshot, plan } = await this.#plan(op);
+        const { db, contacts } = this.#engine.store;
+        const alias = 'rg_c';
+        const clause = this.#compile(plan, snapshot, alias);
+        const out: number[] = [];
+        for (let i = 0; i < ids.length; i += 500) {
+          const part = ids.slice(i, i + 500);
+          const { rows } = await sql<{ id: unknown }>`select ${sql.ref(`${alias}.${contacts.columns.id}`)} as ${sql.id('id')} from ${sql.table(
+            this.#engine.contactTable,
+          )} as ${sql.id(alias)} where ${sql.ref(`${alias}.${contacts.columns.id}`)} in (${sql.join(part)}) and ${clause}`.execute(db);
+          for (const r of rows) out.push(Number(r.id));
+        }
+        return out;
+      });
+      for (const id of found) allowed.add(id);
       return allowed;
     } catch (error) {
       this.#fail('checkMany', error);
@@ -361,10 +374,13 @@ export class SubjectSession {
       const { contacts, db } = this.#engine.store;
       const alias = 'rg_c';
       const id = sql.ref(`${alias}.${contacts.columns.id}`);
-      const clause = await this.clause(operation, { alias, purpose: 'page' });
-      const { rows } = await sql<{ id: unknown }>`select ${id} as ${sql.id('id')} from ${sql.table(this.#engine.contactTable)} as ${sql.id(
-        alias,
-      )} where ${id} > ${after} and ${clause} order by ${id} limit ${limit}`.execute(db);
+      const rows = await this.#timed('listIds', async () => {
+        const { clause } = await this.#shapedClause(operation, { alias, purpose: 'page' });
+        const result = await sql<{ id: unknown }>`select ${id} as ${sql.id('id')} from ${sql.table(this.#engine.contactTable)} as ${sql.id(
+          alias,
+        )} where ${id} > ${after} and ${clause} order by ${id} limit ${limit}`.execute(db);
+        return result.rows;
+      });
       return rows.map((r) => Number(r.id));
     } catch (error) {
       this.#fail('listIds', error);
@@ -385,7 +401,7 @@ export class SubjectSession {
   async checkCreate(candidate: CandidateInput): Promise<CreateDecision> {
     try {
       const c = candidateSchema.parse(candidate);
-      const { snapshot, plan } = await this.#plan('create');
+      const { snapshot, plan } = await this.#timed('checkCreate', () => this.#plan('create'));
       return decideCreate(plan, snapshot, c, this.#engine.store.fields);
     } catch (error) {
       this.#fail('checkCreate', error);
@@ -414,7 +430,7 @@ export class SubjectSession {
    */
   async permittedEntityIds(entity: string, operation: Operation): Promise<EntityPermission> {
     try {
-      return (await this.#entityPermission(entity, operation)).permission;
+      return (await this.#timed('permittedEntityIds', () => this.#entityPermission(entity, operation))).permission;
     } catch (error) {
       this.#fail('permittedEntityIds', error);
       return NO_ENTITY;
@@ -432,22 +448,24 @@ export class SubjectSession {
    */
   async checkEntity(entity: string, operation: Operation, id: number, options: { table?: string; idColumn?: string } = {}): Promise<boolean> {
     try {
-      const entityId = contactIdSchema.parse(id);
-      const { permission, plan } = await this.#entityPermission(entity, operation);
-      if (!entityAllowed(permission, entityId)) return false;
-      const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
-      if (conditions.length === 0) return true;
-      if (!options.table) throw new PolicyError('invalid_input', `conditions apply to '${entity}': pass its table to check one id`, { entity });
-      const table = identifierSchema.parse(options.table);
-      const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
-      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${sql.ref(idColumn)} = ${entityId}`.execute(
-        this.#engine.store.db,
-      );
-      const row = rows[0];
-      if (!row) return false;
-      const values: Record<string, FieldValue> = {};
-      for (const [k, v] of Object.entries(row)) values[k] = v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : String(v);
-      return conditionsHold(conditions, values);
+      return await this.#timed('checkEntity', async () => {
+        const entityId = contactIdSchema.parse(id);
+        const { permission, plan } = await this.#entityPermission(entity, operation);
+        if (!entityAllowed(permission, entityId)) return false;
+        const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
+        if (conditions.length === 0) return true;
+        if (!options.table) throw new PolicyError('invalid_input', `conditions apply to '${entity}': pass its table to check one id`, { entity });
+        const table = identifierSchema.parse(options.table);
+        const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
+        const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${sql.ref(idColumn)} = ${entityId}`.execute(
+          this.#engine.store.db,
+        );
+        const row = rows[0];
+        if (!row) return false;
+        const values: Record<string, FieldValue> = {};
+        for (const [k, v] of Object.entries(row)) values[k] = v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : String(v);
+        return conditionsHold(conditions, values);
+      });
     } catch (error) {
       this.#fail('checkEntity', error);
       return false;
@@ -468,9 +486,11 @@ export class SubjectSession {
     try {
       const alias = identifierSchema.parse(options.alias);
       const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
-      const { permission, plan } = await this.#entityPermission(entity, operation);
-      const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
-      return entityClauseSql(permission, conditions, alias, idColumn);
+      return await this.#timed('entityClause', async () => {
+        const { permission, plan } = await this.#entityPermission(entity, operation);
+        const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
+        return entityClauseSql(permission, conditions, alias, idColumn);
+      });
     } catch (error) {
       this.#fail('entityClause', error);
       return SQL_FALSE;
@@ -487,7 +507,7 @@ export class SubjectSession {
    */
   async hasPermission(name: string): Promise<boolean> {
     try {
-      return (await this.#current()).subject.permissions.has(name);
+      return (await this.#timed('hasPermission', () => this.#current())).subject.permissions.has(name);
     } catch (error) {
       this.#fail('hasPermission', error);
       return false;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
-import type { DialectKind } from '../../src/index.js';
+import { serverSideParameters, type DialectKind } from '../../src/index.js';
 
 /** A database for one test file, in its own MariaDB database / PostgreSQL schema / SQLite memory db. */
 export interface TestDatabase {
@@ -75,7 +75,7 @@ export async function openTestDatabase(dialect: DialectKind, scope: string): Pro
     await admin.end();
     const open = () =>
       new Kysely<any>({
-        dialect: new MysqlDialect({ pool: createPool({ ...MYSQL, database: name, connectionLimit: 5, supportBigNumbers: true }) }),
+        dialect: new MysqlDialect({ pool: mysqlPool(createPool({ ...MYSQL, database: name, connectionLimit: 5, supportBigNumbers: true, maxPreparedStatements: 64 })) }),
       });
     return pooled(dialect, open);
   }
@@ -89,6 +89,14 @@ export async function openTestDatabase(dialect: DialectKind, scope: string): Pro
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG, max: 5, options: `-c search_path=${name}` }) }),
     });
   return pooled(dialect, open);
+}
+
+/**
+ * How MariaDB pools bind values: as the host's plain mysql2 pool (client-side interpolation, the default), or
+ * with ROWGUARD_TEST_MYSQL_PARAMS=server through `serverSideParameters`, as `connectDatabase` does.
+ */
+function mysqlPool(pool: ReturnType<typeof createPool>) {
+  return process.env.ROWGUARD_TEST_MYSQL_PARAMS === 'server' ? serverSideParameters(pool) : pool;
 }
 
 /** A test database on a server: one pool for the test, more on demand, all closed together. */
