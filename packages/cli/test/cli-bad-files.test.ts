@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectDatabase } from '@rowguard/core';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliDialects, fingerprint, freshDatabaseUrl } from './support/cli-databases.js';
 import { rowguard, tempDir } from './support/cli-runner.js';
@@ -277,18 +279,40 @@ describe('bad policy files exit 2, name the line, and write nothing', () => {
     expect(await fingerprint(db)).toEqual(before);
   });
 
-  it.concurrent.each(dialects.filter((d) => d === 'mysql'))('a database error in the middle of the transaction exits 3 and rolls everything back, on %s', async (dialect) => {
+  it.concurrent.each(dialects)('an integer the column cannot hold is refused (exit 2) and nothing is written, on %s', async (dialect) => {
     const { db, dir, run } = on(dialect);
-    // MariaDB's INT column cannot hold 2^40 (SQLite's can): the driver fails after the first contact is written.
+    // 2^53 fits no dialect's integer column as an exact number; 2^40 fits SQLite's but not MariaDB's INT.
+    const huge = dialect === 'sqlite' ? '9007199254740992' : '1099511627776';
     const text = GOOD.replace(
       '  - { key: asst, attributes: { country: VN } }',
-      '  - { key: asst, attributes: { country: VN } }\n  - { key: first, attributes: { age: 1 } }\n  - { key: huge, attributes: { age: 1099511627776 } }',
+      `  - { key: asst, attributes: { country: VN } }\n  - { key: first, attributes: { age: 1 } }\n  - { key: huge, attributes: { age: ${huge} } }`,
     );
     writeFileSync(join(dir, 'huge.yaml'), text);
     const before = await fingerprint(db);
     const result = await run('apply', 'huge.yaml', '--json');
-    expect(result.code, result.stdout).toBe(3);
-    expect(result.json<ErrorJson>().error.code).toBe('database_error');
+    expect(result.code, result.stdout).toBe(2);
     expect(await fingerprint(db)).toEqual(before);
+  });
+
+  it.concurrent.each(dialects.filter((d) => d === 'mysql'))('a database error in the middle of the transaction exits 3 and rolls everything back, on %s', async (dialect) => {
+    const { db, dir, run } = on(dialect);
+    // A trigger makes the driver fail after the first new contact is written.
+    const { db: k, close } = await connectDatabase(db, { poolSize: 1 });
+    await sql`create trigger rg_test_boom before insert on rg_contact for each row begin if new.age = 666 then signal sqlstate '45000' set message_text = 'boom'; end if; end`.execute(k);
+    try {
+      const text = GOOD.replace(
+        '  - { key: asst, attributes: { country: VN } }',
+        '  - { key: asst, attributes: { country: VN } }\n  - { key: first, attributes: { age: 1 } }\n  - { key: boom, attributes: { age: 666 } }',
+      );
+      writeFileSync(join(dir, 'boom.yaml'), text);
+      const before = await fingerprint(db);
+      const result = await run('apply', 'boom.yaml', '--json');
+      expect(result.code, result.stdout).toBe(3);
+      expect(result.json<ErrorJson>().error.code).toBe('database_error');
+      expect(await fingerprint(db)).toEqual(before);
+    } finally {
+      await sql`drop trigger rg_test_boom`.execute(k);
+      await close();
+    }
   });
 });

@@ -3,7 +3,9 @@ import type { AccessPlan } from './access-plan.js';
 import type { FieldInfo } from './criteria-schema.js';
 import { decideInMemory, type DecisionDetail } from './decision-memory.js';
 import { toExplanation, type Explanation } from './decision-explanation.js';
+import { attributeValueProblem, attributeValueSchema, checkedAttributeKeys } from './attribute-names.js';
 import { PolicyError } from './engine-errors.js';
+import { integerRange } from './policy-limits.js';
 import { evaluateCriteria } from './membership-memory.js';
 import type { ContactFacts, FieldValue, MembershipStatus, PolicySnapshot } from './policy-model.js';
 
@@ -22,7 +24,7 @@ export const candidateSchema = z
     contactType: z.string().min(1).max(64),
     sortName: z.string().max(255).nullable().optional(),
     subTypes: z.array(z.string().min(1).max(64)).max(50).default([]),
-    attributes: z.record(z.string(), z.union([z.string().max(255), z.number().int().safe(), z.null()])).default({}),
+    attributes: checkedAttributeKeys(z.record(z.string(), attributeValueSchema)).default({}),
     groups: z.array(z.number().int().positive()).max(100).default([]),
   })
   .strict();
@@ -62,8 +64,10 @@ export function candidateFacts(
     if (!info || name === 'id' || name === 'contact_type') {
       throw new PolicyError('invalid_input', `unknown contact attribute '${name}'`, { attribute: name });
     }
-    if (value !== null && (info.type === 'integer') !== (typeof value === 'number')) {
-      throw new PolicyError('invalid_input', `attribute '${name}' is ${info.type}, got ${JSON.stringify(value)}`, { attribute: name });
+    const bad = attributeValueProblem(name, info.type, value, integerRange(undefined));
+    if (bad) throw new PolicyError(bad.code, bad.message, { attribute: name, value });
+    if (typeof value === 'string' && value.includes('\0')) {
+      throw new PolicyError('invalid_input', `attribute '${name}' contains a NUL character`, { attribute: name });
     }
     values[name] = value;
   }

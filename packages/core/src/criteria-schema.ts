@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { AttributeType, ContactsConfig } from './engine-config.js';
 import { PolicyError } from './engine-errors.js';
+import { criteriaShapeProblems, type CriteriaProblem } from './criteria-shape-problems.js';
+import type { DialectKind } from './dialect-kind.js';
 import { likePatternProblem } from './like-pattern.js';
+import { integerRange } from './policy-limits.js';
 
 /** A value taken from the acting subject's contact at decision time, e.g. `{ "$subject": "country" }`. */
 export interface SubjectToken {
@@ -87,10 +90,19 @@ export function isToken(value: CriteriaValue): value is SubjectToken {
 
 const MAX_DEPTH = 32;
 
+/** Options of {@link checkCriteria}. */
+export interface CriteriaCheckOptions {
+  /** The dialect the criteria will run on: integer values must fit its integer columns (see `integerRange`). */
+  readonly dialect?: DialectKind;
+}
+
 /**
- * Parses and checks criteria against the configured fields: shape, known fields, value types matching the
- * field, tokens naming a field of the same type, valid `like` patterns, bounded depth. Returns the criteria and
- * the ids of the groups it references; throws {@link PolicyError} `invalid_criteria` naming every problem.
+ * Parses and checks criteria against the configured fields: shape (with a message naming what is wrong, see
+ * `criteria-shape-problems.ts`), known fields, value types matching the field, integers within what the
+ * dialect's integer columns hold, no NUL in text, tokens naming a field of the same type, valid `like`
+ * patterns, bounded depth. Returns the criteria and the ids of the groups it references. Throws
+ * {@link PolicyError} `invalid_criteria` naming every problem (`details.issues`: path and message of each), or
+ * `value_out_of_range` when the only problems are integers the columns cannot hold.
  *
  * @example
  * ```ts
@@ -100,64 +112,96 @@ const MAX_DEPTH = 32;
 export function checkCriteria(
   input: unknown,
   fields: ReadonlyMap<string, FieldInfo>,
+  options: CriteriaCheckOptions = {},
 ): { criteria: Criteria; groupIds: number[] } {
-  const parsed = criteriaSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new PolicyError('invalid_criteria', `invalid criteria: ${z.prettifyError(parsed.error)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-  const problems: string[] = [];
+  const shape = criteriaShapeProblems(input);
+  if (shape.length > 0) throw criteriaError(shape);
+  const range = integerRange(options.dialect);
+  const issues: CriteriaProblem[] = [];
+  const outOfRange: { path: (string | number)[]; field: string; value: number }[] = [];
   const groupIds = new Set<number>();
-  const checkValue = (field: string, type: AttributeType, value: CriteriaValue): void => {
+  const checkValue = (path: (string | number)[], field: string, type: AttributeType, value: CriteriaValue): void => {
+    const problem = (message: string): void => void issues.push({ path, message });
     if (isToken(value)) {
       const source = fields.get(value.$subject);
-      if (!source) problems.push(`token names unknown field '${value.$subject}'`);
-      else if (source.type !== type) problems.push(`token field '${value.$subject}' is ${source.type}, '${field}' is ${type}`);
+      if (!source) problem(`token names unknown field '${value.$subject}'`);
+      else if (source.type !== type) problem(`token field '${value.$subject}' is ${source.type}, '${field}' is ${type}`);
     } else if ((type === 'integer') !== (typeof value === 'number')) {
-      problems.push(`field '${field}' is ${type}, got ${JSON.stringify(value)}`);
+      problem(`field '${field}' is ${type}, got ${JSON.stringify(value)}`);
+    } else if (typeof value === 'number' && !Number.isInteger(value)) {
+      problem(`field '${field}' is integer, got ${value} (not a whole number)`);
+    } else if (typeof value === 'number' && (value < range.min || value > range.max)) {
+      outOfRange.push({ path, field, value });
+    } else if (typeof value === 'string' && value.includes('\0')) {
+      problem(`a value for '${field}' contains a NUL character`);
     }
   };
-  const walk = (c: Criteria, depth: number): void => {
-    if (depth > MAX_DEPTH) {
-      problems.push(`criteria nested deeper than ${MAX_DEPTH}`);
+  const walk = (c: Criteria, path: (string | number)[]): void => {
+    if (path.filter((p) => p === 'all' || p === 'any' || p === 'not').length > MAX_DEPTH) {
+      issues.push({ path, message: `criteria nested deeper than ${MAX_DEPTH}` });
       return;
     }
-    if ('all' in c) c.all.forEach((x) => walk(x, depth + 1));
-    else if ('any' in c) c.any.forEach((x) => walk(x, depth + 1));
-    else if ('not' in c) walk(c.not, depth + 1);
+    if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i]));
+    else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i]));
+    else if ('not' in c) walk(c.not, [...path, 'not']);
     else if ('inGroup' in c) groupIds.add(c.inGroup);
     else if ('subType' in c) return;
     else {
       const info = fields.get(c.field);
       if (!info) {
-        problems.push(`unknown field '${c.field}'`);
+        issues.push({ path: [...path, 'field'], message: `unknown field '${c.field}'` });
         return;
       }
+      const at = [...path, 'value'];
       switch (c.op) {
         case 'like': {
-          if (info.type !== 'text') problems.push(`'like' needs a text field, '${c.field}' is ${info.type}`);
+          if (info.type !== 'text') issues.push({ path: at, message: `'like' needs a text field, '${c.field}' is ${info.type}` });
           const bad = likePatternProblem(c.value);
-          if (bad) problems.push(bad);
+          if (bad) issues.push({ path: at, message: bad });
           break;
         }
         case 'in':
         case 'not in':
-          c.value.forEach((v) => checkValue(c.field, info.type, v));
+          c.value.forEach((v, i) => checkValue([...at, i], c.field, info.type, v));
           break;
         case 'is null':
         case 'is not null':
           break;
         default:
-          checkValue(c.field, info.type, c.value);
+          checkValue(at, c.field, info.type, c.value);
       }
     }
   };
-  walk(parsed.data, 0);
-  if (problems.length > 0) {
-    throw new PolicyError('invalid_criteria', `invalid criteria: ${problems.join('; ')}`, { problems });
+  walk(input as Criteria, []);
+  if (issues.length === 0 && outOfRange.length > 0) {
+    const first = outOfRange[0] as (typeof outOfRange)[number];
+    throw new PolicyError(
+      'value_out_of_range',
+      `invalid criteria: ${outOfRange.map((o) => `${o.value} for '${o.field}' (at ${formatPath(o.path)})`).join(', ')} is outside what an integer column holds${
+        options.dialect ? ` on ${options.dialect}` : ''
+      } (${range.min} to ${range.max})`,
+      { field: first.field, value: first.value, min: range.min, max: range.max, dialect: options.dialect ?? null, values: outOfRange },
+    );
+  }
+  for (const o of outOfRange) issues.push({ path: o.path, message: `${o.value} for '${o.field}' is outside ${range.min} to ${range.max}` });
+  if (issues.length > 0) throw criteriaError(issues);
+  const parsed = criteriaSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new PolicyError('invalid_criteria', `invalid criteria: ${z.prettifyError(parsed.error)}`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+      problems: parsed.error.issues.map((i) => i.message),
+    });
   }
   return { criteria: parsed.data, groupIds: [...groupIds] };
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.length === 0 ? 'the top' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+}
+
+function criteriaError(issues: readonly CriteriaProblem[]): PolicyError {
+  const problems = issues.map((i) => (i.path.length > 0 ? `${i.message} (at ${formatPath(i.path)})` : i.message));
+  return new PolicyError('invalid_criteria', `invalid criteria: ${problems.join('; ')}`, { problems, issues });
 }
 
 /**

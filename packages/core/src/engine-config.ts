@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { checkedAttributeKeys } from './attribute-names.js';
+import { PolicyError } from './engine-errors.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -13,6 +15,25 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * ```
  */
 export const identifierSchema = z.string().regex(IDENTIFIER, 'must be a plain SQL identifier');
+
+/**
+ * Checks a table alias or column name a host passes at run time, throwing {@link PolicyError} `invalid_input`
+ * that names it (`details`: what, value) instead of a raw schema error.
+ *
+ * @example
+ * ```ts
+ * parseIdentifier('c', 'alias'); // 'c'
+ * parseIdentifier('c; drop table x', 'alias'); // throws: invalid alias "c; drop table x": ...
+ * ```
+ */
+export function parseIdentifier(value: unknown, what: string): string {
+  if (typeof value === 'string' && IDENTIFIER.test(value)) return value;
+  throw new PolicyError(
+    'invalid_input',
+    `invalid ${what} ${JSON.stringify(value) ?? String(value)}: must be a plain SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`,
+    { what, value },
+  );
+}
 
 /** The value types a contact attribute may have. */
 export const ATTRIBUTE_TYPES = ['text', 'integer'] as const;
@@ -47,7 +68,8 @@ const DEFAULT_COLUMNS = {
 } as const;
 
 /**
- * zod schema of the contact-table settings. Without `table` the engine uses its own reference table
+ * zod schema of the contact-table settings. Attribute names are plain identifiers, none of the reserved
+ * fields above and none of the names every JavaScript object has (`__proto__`, `constructor`, `toString`, ...). Without `table` the engine uses its own reference table
  * (`<prefix>contact`); with it, the engine reads the host's table through the given column names and refuses
  * contact writes.
  *
@@ -74,8 +96,7 @@ export const contactsConfigSchema = z
       })
       .strict()
       .default(DEFAULT_COLUMNS),
-    attributes: z
-      .record(identifierSchema, attributeSchema)
+    attributes: checkedAttributeKeys(z.record(identifierSchema, attributeSchema))
       .default({})
       .refine((attrs) => !Object.keys(attrs).some((k) => RESERVED_FIELDS.has(k)), {
         message: `attribute names may not be one of: ${[...RESERVED_FIELDS_LIST].join(', ')}`,

@@ -35,7 +35,11 @@ export type PolicyErrorCode =
   | 'unknown_relationship_type'
   | 'unknown_relationship'
   | 'delegation_refused'
-  | 'delegation_loop';
+  | 'delegation_loop'
+  /** An integer the attribute columns cannot hold on this dialect (details: field, value, min, max, dialect). */
+  | 'value_out_of_range'
+  /** An `inGroup` chain longer than decisions evaluate (details: groupId, depth, limit, chain). */
+  | 'group_too_deep';
 
 /**
  * Bad input to a public API: invalid shape, a reference to something that does not exist or lives in another

@@ -57,7 +57,9 @@ export {
 } from './criteria-schema.js';
 export { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
 export { criteriaSql, groupMemberSql, SQL_TRUE, SQL_FALSE, sqlAnd, sqlOr, sqlNot, type SqlContext } from './membership-sql.js';
-export { likeToRegExp, likeToSqlPattern, likeToGlob, likePatternProblem } from './like-pattern.js';
+export { likeMatcher, likeToSqlPattern, likeToGlob, likePatternProblem } from './like-pattern.js';
+export { MAX_GROUP_NESTING, MAX_INLINE_IDS, integerRange } from './policy-limits.js';
+export { idListSql } from './id-list-sql.js';
 export { compareValues } from './text-order.js';
 export type {
   OwnerRef,

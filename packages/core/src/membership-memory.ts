@@ -1,6 +1,7 @@
 import { isToken, type Criteria, type CriteriaValue } from './criteria-schema.js';
-import { likeToRegExp } from './like-pattern.js';
+import { likeMatcher } from './like-pattern.js';
 import type { ContactFacts, FieldValue, GroupDef } from './policy-model.js';
+import { MAX_GROUP_NESTING } from './policy-limits.js';
 import type { Relation } from './relationship-access.js';
 import { compareValues } from './text-order.js';
 
@@ -11,8 +12,6 @@ export interface MemoryContext {
   /** The subject's relations (for `related` objects); empty when unknown. */
   readonly relations?: readonly Relation[];
 }
-
-const MAX_GROUP_DEPTH = 64;
 
 function resolve(value: CriteriaValue, ctx: MemoryContext): FieldValue {
   return isToken(value) ? (ctx.subjectValues[value.$subject] ?? null) : value;
@@ -60,7 +59,7 @@ export function evaluateCriteria(c: Criteria, facts: ContactFacts, ctx: MemoryCo
     case 'is not null':
       return actual !== null;
     case 'like':
-      return typeof actual === 'string' && likeToRegExp(c.value).test(actual);
+      return typeof actual === 'string' && likeMatcher(c.value)(actual);
     case 'in':
     case 'not in': {
       if (actual === null) return false;
@@ -86,7 +85,7 @@ export function evaluateCriteria(c: Criteria, facts: ContactFacts, ctx: MemoryCo
  * ```
  */
 export function isGroupMember(groupId: number, facts: ContactFacts, ctx: MemoryContext, depth = 0): boolean {
-  if (depth > MAX_GROUP_DEPTH) throw new Error(`group nesting deeper than ${MAX_GROUP_DEPTH} at group ${groupId}`);
+  if (depth > MAX_GROUP_NESTING) throw new Error(`group nesting deeper than ${MAX_GROUP_NESTING} at group ${groupId}`);
   const group = ctx.groups.get(groupId);
   if (!group || !group.active) return false;
   const status = facts.statuses.get(groupId);

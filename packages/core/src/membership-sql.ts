@@ -1,8 +1,10 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isToken, type Criteria, type CriteriaValue, type FieldInfo } from './criteria-schema.js';
 import type { DialectKind } from './dialect-kind.js';
+import { idListSql } from './id-list-sql.js';
 import { likeToGlob, likeToSqlPattern } from './like-pattern.js';
 import type { FieldValue, GroupDef } from './policy-model.js';
+import { MAX_GROUP_NESTING } from './policy-limits.js';
 import type { TableNames } from './table-names.js';
 import type { ClauseShape } from './clause-shape.js';
 
@@ -109,10 +111,7 @@ function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
 export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext, shaped = true): RawBuilder<SqlBool> {
   if (groupIds.length === 0) return SQL_FALSE;
   const a = nextAlias(ctx);
-  const groupTest =
-    groupIds.length === 1
-      ? sql`${sql.ref(`${a}.group_id`)} = ${groupIds[0]}`
-      : sql`${sql.ref(`${a}.group_id`)} in (${sql.join(groupIds)})`;
+  const groupTest = idListSql(sql.ref(`${a}.group_id`), groupIds, ctx.dialect);
   const from = sql`from ${sql.table(ctx.tables.groupContact)} as ${sql.id(a)}`;
   const members = sql`${groupTest} and ${sql.ref(`${a}.status`)} = ${status}`;
   const correlated = sql`${sql.ref(`${a}.contact_id`)} = ${contactIdRef(ctx)}`;
@@ -134,8 +133,6 @@ export function membershipExists(groupIds: readonly number[], status: string, ct
   }
 }
 
-const MAX_GROUP_DEPTH = 64;
-
 /**
  * The SQL predicate for membership of a group (see `isGroupMember` for the rule it encodes).
  *
@@ -145,7 +142,7 @@ const MAX_GROUP_DEPTH = 64;
  * ```
  */
 export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): RawBuilder<SqlBool> {
-  if (depth > MAX_GROUP_DEPTH) throw new Error(`group nesting deeper than ${MAX_GROUP_DEPTH} at group ${groupId}`);
+  if (depth > MAX_GROUP_NESTING) throw new Error(`group nesting deeper than ${MAX_GROUP_NESTING} at group ${groupId}`);
   const group = ctx.groups.get(groupId);
   if (!group || !group.active) return SQL_FALSE;
   if (group.kind === 'static' || group.criteria === null) return membershipExists([groupId], 'Added', ctx);
@@ -194,9 +191,16 @@ export function criteriaSql(c: Criteria, ctx: SqlContext, depth = 0): RawBuilder
     case 'is not null':
       return notNull;
     case 'like':
-      return ctx.dialect === 'sqlite'
-        ? sql<SqlBool>`(${notNull} and ${col} glob ${likeToGlob(c.value)})`
-        : sql<SqlBool>`(${notNull} and ${col} like ${likeToSqlPattern(c.value)} escape '!')`;
+      // A value holding NUL never matches (as in memory): SQLite's GLOB would stop reading at the NUL.
+      // PostgreSQL text cannot hold NUL; MariaDB can, so both it and SQLite exclude such values.
+      switch (ctx.dialect) {
+        case 'sqlite':
+          return sql<SqlBool>`(${notNull} and ${col} glob ${likeToGlob(c.value)} and instr(${col}, char(0)) = 0)`;
+        case 'mysql':
+          return sql<SqlBool>`(${notNull} and ${col} like ${likeToSqlPattern(c.value)} escape '!' and instr(${col}, char(0)) = 0)`;
+        default:
+          return sql<SqlBool>`(${notNull} and ${col} like ${likeToSqlPattern(c.value)} escape '!')`;
+      }
     case 'in':
     case 'not in': {
       const values = c.value.map((v) => resolve(v, ctx)).filter((v): v is string | number => v !== null);

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { sameTier, type AccessPlan, type PlannedEntry } from './access-plan.js';
 import type { ContactsConfig } from './engine-config.js';
+import { idListSql } from './id-list-sql.js';
 import {
   criteriaSql,
   groupMemberSql,
@@ -61,8 +62,7 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
     }
   }
   const ids = [...new Set(contactIds)];
-  if (ids.length === 1) parts.unshift(sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} = ${ids[0]}`);
-  else if (ids.length > 1) parts.unshift(sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} in (${sql.join(ids)})`);
+  if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect));
   if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
   return sqlOr(parts);
 }

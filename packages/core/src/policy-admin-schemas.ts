@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attributeValueSchema, checkedAttributeKeys } from './attribute-names.js';
 import { ENTRY_OPERATIONS } from './operation-model.js';
 import { MEMBERSHIP_STATUSES } from './policy-model.js';
 
@@ -136,7 +137,9 @@ export const rolePermissionInputSchema = z.object({ roleId: id, permission: z.st
 /** A functional permission granted to a role. */
 export type RolePermissionInput = z.input<typeof rolePermissionInputSchema>;
 
-const attributeValue = z.union([z.string().max(255), z.number().int().safe(), z.null()]);
+const attributes = checkedAttributeKeys(z.record(z.string(), attributeValueSchema));
+const noNul = (s: string): boolean => !s.includes('\0');
+const contactText = (max: number) => z.string().max(max).refine(noNul, 'text may not contain a NUL character');
 
 /**
  * zod schema of a new contact in the engine's reference table.
@@ -149,10 +152,10 @@ const attributeValue = z.union([z.string().max(255), z.number().int().safe(), z.
 export const contactInputSchema = z
   .object({
     key: key.nullable().optional(),
-    contactType: z.string().min(1).max(64),
-    sortName: z.string().max(255).nullable().optional(),
-    subTypes: z.array(z.string().min(1).max(64)).max(50).default([]),
-    attributes: z.record(z.string(), attributeValue).default({}),
+    contactType: contactText(64).min(1),
+    sortName: contactText(255).nullable().optional(),
+    subTypes: z.array(contactText(64).min(1)).max(50).default([]),
+    attributes: attributes.default({}),
     isDeleted: z.boolean().default(false),
   })
   .strict();
@@ -163,10 +166,10 @@ export type ContactInput = z.input<typeof contactInputSchema>;
 export const contactPatchSchema = z
   .object({
     key: key.nullable().optional(),
-    contactType: z.string().min(1).max(64).optional(),
-    sortName: z.string().max(255).nullable().optional(),
-    subTypes: z.array(z.string().min(1).max(64)).max(50).optional(),
-    attributes: z.record(z.string(), attributeValue).optional(),
+    contactType: contactText(64).min(1).optional(),
+    sortName: contactText(255).nullable().optional(),
+    subTypes: z.array(contactText(64).min(1)).max(50).optional(),
+    attributes: attributes.optional(),
     isDeleted: z.boolean().optional(),
   })
   .strict();

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { checkCriteria, referencedGroups } from './criteria-schema.js';
 import type { DialectKind } from './dialect-kind.js';
 import { PolicyError } from './engine-errors.js';
+import { assertGroupNesting } from './group-nesting.js';
+import { attributeValueProblem } from './attribute-names.js';
+import { integerRange } from './policy-limits.js';
 import type { PermissionRegistry } from './functional-permissions.js';
 import { ENTRY_OPERATIONS } from './operation-model.js';
 import {
@@ -286,22 +289,25 @@ export class PolicyAdmin {
     }
   }
 
-  /** Validates criteria: shape, fields, referenced groups in this domain, and no cycle through `groupId`. */
+  /**
+   * Validates criteria: shape, fields, values the dialect's columns hold, referenced groups in this domain, no
+   * cycle through `groupId`, and no `inGroup` chain deeper than decisions evaluate.
+   */
   async #checkCriteria(trx: Db, input: unknown, groupId: number | null): Promise<string> {
-    const { criteria, groupIds } = checkCriteria(input, this.#ctx.fields);
+    const { criteria, groupIds } = checkCriteria(input, this.#ctx.fields, { dialect: this.#ctx.dialect });
     for (const ref of groupIds) await this.#own(trx, this.#ctx.tables.group, ref, 'unknown_group', 'group');
+    const rows = await trx
+      .selectFrom(this.#ctx.tables.group)
+      .select(['id', 'criteria'])
+      .where('domain_id', '=', this.#ctx.domainId)
+      .where('kind', '=', 'smart')
+      .execute();
+    const edges = new Map<number, number[]>();
+    for (const r of rows) {
+      if (r.criteria) edges.set(Number(r.id), referencedGroups(JSON.parse(String(r.criteria))));
+    }
+    edges.set(groupId ?? 0, groupIds);
     if (groupId !== null) {
-      const rows = await trx
-        .selectFrom(this.#ctx.tables.group)
-        .select(['id', 'criteria'])
-        .where('domain_id', '=', this.#ctx.domainId)
-        .where('kind', '=', 'smart')
-        .execute();
-      const edges = new Map<number, number[]>();
-      for (const r of rows) {
-        if (r.criteria) edges.set(Number(r.id), referencedGroups(JSON.parse(String(r.criteria))));
-      }
-      edges.set(groupId, groupIds);
       const seen = new Set<number>();
       const stack = [...groupIds];
       while (stack.length > 0) {
@@ -314,6 +320,7 @@ export class PolicyAdmin {
         stack.push(...(edges.get(g) ?? []));
       }
     }
+    assertGroupNesting(edges, groupId ?? 0);
     return JSON.stringify(criteria);
   }
 
@@ -760,12 +767,12 @@ export class PolicyAdmin {
 
   #attributeColumns(attributes: Record<string, string | number | null>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    const range = integerRange(this.#ctx.dialect);
     for (const [name, value] of Object.entries(attributes)) {
-      const info = this.#ctx.contacts.attributes[name];
+      const info = Object.hasOwn(this.#ctx.contacts.attributes, name) ? this.#ctx.contacts.attributes[name] : undefined;
       if (!info) throw new PolicyError('invalid_input', `unknown contact attribute '${name}'`, { attribute: name });
-      if (value !== null && (info.type === 'integer') !== (typeof value === 'number')) {
-        throw new PolicyError('invalid_input', `attribute '${name}' is ${info.type}, got ${JSON.stringify(value)}`, { attribute: name });
-      }
+      const bad = attributeValueProblem(name, info.type, value, range);
+      if (bad) throw new PolicyError(bad.code, bad.message, { attribute: name, value, type: info.type, min: range.min, max: range.max, dialect: this.#ctx.dialect });
       out[name] = value;
     }
     return out;
@@ -1072,7 +1079,7 @@ export class PolicyAdmin {
       throw new PolicyError('delegation_refused', message, { ...d, ...details });
     };
     if (d.granter === d.recipient) throw new PolicyError('delegation_loop', 'a contact cannot delegate to itself', { granter: d.granter });
-    const criteria = d.criteria === undefined || d.criteria === null ? null : checkCriteria(d.criteria, this.#ctx.fields);
+    const criteria = d.criteria === undefined || d.criteria === null ? null : checkCriteria(d.criteria, this.#ctx.fields, { dialect: this.#ctx.dialect });
     return this.#write('entry.delegate', 'entry', async (trx) => {
       if (!this.#ctx.delegationContext) throw new PolicyError('invalid_input', 'delegation needs the engine', {});
       const { snapshot, granter, recipient } = await this.#ctx.delegationContext(d.granter, d.recipient, trx as Transaction<any>);

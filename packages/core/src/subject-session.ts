@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { buildPlan, type AccessPlan } from './access-plan.js';
 import { decideInMemory, type DecisionDetail } from './decision-memory.js';
 import { toExplanation, type Explanation } from './decision-explanation.js';
-import { identifierSchema } from './engine-config.js';
+import { identifierSchema, parseIdentifier } from './engine-config.js';
 import { AccessDeniedError } from './engine-errors.js';
 import { SQL_FALSE, type SqlContext } from './membership-sql.js';
 import { operationSchema, type Operation } from './operation-model.js';
@@ -249,7 +249,7 @@ export class SubjectSession {
     options: ClauseOptions,
   ): Promise<{ clause: RawBuilder<SqlBool>; choices: ShapeChoice[]; alias: string }> {
     const op = operationSchema.parse(operation);
-    const alias = identifierSchema.parse(options.alias ?? this.#engine.contactTable);
+    const alias = parseIdentifier(options.alias ?? this.#engine.contactTable, 'alias');
     const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
     const setting = clauseShapeSettingSchema.parse(options.shape ?? this.#engine.clauseShape);
     const { snapshot, plan } = await this.#plan(op);

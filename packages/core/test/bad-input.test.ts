@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PolicyError, type PolicyAdmin } from '../src/index.js';
+import { createRowguard, PolicyError, type PolicyAdmin } from '../src/index.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 
@@ -92,6 +92,64 @@ describe.each(dialects)('bad input is refused with a typed error and writes noth
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).code).toBe(code);
     expect(await state()).toBe(before);
+  });
+
+  // Each refusal names the problem in words (not a schema union's guess, not a raw driver error).
+  const clear: [string, string, RegExp, () => Promise<unknown>][] = [
+    ["'in' with one value instead of a list", 'invalid_criteria', /'in' needs a list of values, got "VN"/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'country', op: 'in', value: 'VN' as never } })],
+    ["'=' with a list", 'invalid_criteria', /compares with one value, got a list/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'country', op: '=', value: ['VN'] as never } })],
+    ['an unknown operator', 'invalid_criteria', /unknown operator "~"/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'country', op: '~', value: 'x' } as never })],
+    ['1.5 on an integer field in criteria', 'invalid_criteria', /field 'age' is integer, got 1\.5 \(not a whole number\)/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'age', op: '>', value: 1.5 } })],
+    ['1.5 on an integer contact attribute', 'invalid_input', /attribute 'age' is integer, got 1\.5 \(not a whole number\)/, () => admin.createContact({ contactType: 'Individual', attributes: { age: 1.5 } })],
+    ['a NUL in a like pattern', 'invalid_criteria', /NUL/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'country', op: 'like', value: '%\0%' } })],
+    ['a NUL in a criteria value', 'invalid_criteria', /NUL/, () => admin.createGroup({ name: 'x', kind: 'smart', criteria: { field: 'country', op: 'in', value: ['VN', 'V\0N'] } })],
+    ['a NUL in a contact attribute', 'invalid_input', /NUL/, () => admin.createContact({ contactType: 'Individual', attributes: { country: 'F\0R' } })],
+    ['a NUL in a contact attribute change', 'invalid_input', /NUL/, () => admin.updateContact(contact, { attributes: { state: '\0' } })],
+    ["'__proto__' as a contact attribute", 'invalid_input', /attribute name '__proto__' is reserved/, () => admin.createContact(JSON.parse('{"contactType":"Individual","attributes":{"__proto__":"x"}}'))],
+    ["'constructor' as a contact attribute", 'invalid_input', /attribute name 'constructor' is reserved/, () => admin.createContact({ contactType: 'Individual', attributes: { constructor: 'x' } })],
+    ["'toString' as a contact attribute", 'invalid_input', /attribute name 'toString' is reserved/, () => admin.updateContact(contact, { attributes: { toString: 'x' } })],
+  ];
+
+  it.each(clear)('%s -> PolicyError %s with a clear message, tables unchanged', async (_name, code, message, run) => {
+    const before = await state();
+    const error = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).code).toBe(code);
+    expect((error as PolicyError).message).toMatch(message);
+    expect(await state()).toBe(before);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString'])('%s as a configured attribute name is refused with a clear message', (name) => {
+    const attributes = JSON.parse(`{"country":{"type":"text"},${JSON.stringify(name)}:{"type":"text"}}`) as Record<string, { type: 'text' }>;
+    let error: unknown;
+    try {
+      createRowguard({ db: t.db, contacts: { attributes } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).code).toBe('invalid_input');
+    expect((error as PolicyError).message).toContain(`attribute name '${name}' is reserved`);
+  });
+
+  it('a candidate with NUL or a reserved attribute name is denied with the reason', async () => {
+    const s = w.domain.subject({ contactId: contact });
+    const nul = await s.checkCreate({ contactType: 'Individual', attributes: { country: 'V\0N' } });
+    expect(nul.allowed).toBe(false);
+    expect(JSON.stringify(nul.explanation)).toMatch(/NUL/);
+    const proto = await s.checkCreate(JSON.parse('{"contactType":"Individual","attributes":{"__proto__":"x"}}'));
+    expect(proto.allowed).toBe(false);
+    expect(JSON.stringify(proto.explanation)).toMatch(/__proto__/);
+  });
+
+  it('a bad alias in explainClause is named, not reported as "["', async () => {
+    const s = w.domain.subject({ contactId: contact });
+    const explained = await s.explainClause('view', { alias: 'c; drop table rg_entry' });
+    expect(explained.error).toMatch(/^invalid alias "c; drop table rg_entry": must be a plain SQL identifier/);
+    expect(explained.sql).toBe('');
   });
 
   it('an invalid subject or actor is refused at once', () => {
