@@ -111,38 +111,49 @@ function isPlain(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function walk(value: unknown, copy: boolean, seen: WeakMap<object, unknown>): unknown {
+/** Policy data is shallow; anything deeper than this is refused rather than walked (it would be a cycle). */
+const MAX_DEPTH = 200;
+
+function walk(value: unknown, copy: boolean, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_DEPTH) throw new RangeError(`cannot freeze a value nested deeper than ${MAX_DEPTH} levels`);
   if (value instanceof FrozenMap || value instanceof FrozenSet) return value;
-  const done = seen.get(value);
-  if (done !== undefined) return done;
   if (value instanceof Map) {
-    const out = new FrozenMap([...value].map(([k, v]) => [walk(k, copy, seen), walk(v, copy, seen)] as const));
-    seen.set(value, out);
-    return out;
+    const entries: [unknown, unknown][] = [];
+    for (const [k, v] of value) entries.push([walk(k, copy, depth + 1), walk(v, copy, depth + 1)]);
+    return new FrozenMap(entries);
   }
   if (value instanceof Set) {
-    const out = new FrozenSet([...value].map((v) => walk(v, copy, seen)));
-    seen.set(value, out);
-    return out;
+    const items: unknown[] = [];
+    for (const v of value) items.push(walk(v, copy, depth + 1));
+    return new FrozenSet(items);
   }
   // Class instances other than Map and Set (dates, errors, ...) are not policy data: left as they are.
   if (!isPlain(value)) return value;
   const source = value as Record<string, unknown>;
-  const inPlace = !copy && !Object.isFrozen(value);
-  const out: Record<string, unknown> = inPlace ? source : Array.isArray(value) ? [] : Object.create(Object.getPrototypeOf(value) as object | null);
-  seen.set(value, out);
-  for (const key of Object.keys(source)) {
-    const next = walk(source[key], copy, seen);
-    if (!inPlace || next !== source[key]) out[key] = next;
-  }
-  if (!inPlace && !copy) {
-    // Already frozen: keep it when nothing inside needed replacing.
-    if (Object.keys(source).every((k) => out[k] === source[k])) {
-      seen.set(value, value);
-      return value;
+  const keys = Object.keys(source);
+  if (!copy && !Object.isFrozen(value)) {
+    for (const key of keys) {
+      const child = source[key];
+      if (typeof child === 'object' && child !== null) {
+        const next = walk(child, false, depth + 1);
+        if (next !== child) source[key] = next;
+      }
     }
+    return Object.freeze(value);
   }
+  // A copy, or an object frozen already: rebuilt only when something inside had to change.
+  let out: Record<string, unknown> | undefined;
+  for (const [i, key] of keys.entries()) {
+    const child = source[key];
+    const next = walk(child, copy, depth + 1);
+    if (out === undefined && (copy || next !== child)) {
+      out = (Array.isArray(value) ? [] : Object.create(Object.getPrototypeOf(value) as object | null)) as Record<string, unknown>;
+      for (const earlier of keys.slice(0, i)) out[earlier] = source[earlier];
+    }
+    if (out !== undefined) out[key] = next;
+  }
+  if (out === undefined) return copy ? Object.freeze(Array.isArray(value) ? [] : {}) : value;
   return Object.freeze(out);
 }
 
@@ -160,7 +171,7 @@ function walk(value: unknown, copy: boolean, seen: WeakMap<object, unknown>): un
  * ```
  */
 export function deepFreeze<T>(value: T): T {
-  return walk(value, false, new WeakMap()) as T;
+  return walk(value, false, 0) as T;
 }
 
 /**
@@ -174,5 +185,5 @@ export function deepFreeze<T>(value: T): T {
  * ```
  */
 export function immutableCopy<T>(value: T): T {
-  return walk(value, true, new WeakMap()) as T;
+  return walk(value, true, 0) as T;
 }
