@@ -26,7 +26,7 @@ const MUTATIONS: Record<string, Mutation> = {
     hook: 'access.roles',
     install: (rg) => rg.hooks.access.for('roles').tap('m', (ids, r) => (isAlice(r.subject) && ((r.subject.values as Record<string, unknown>).country = 'VN'), ids)),
   }),
-  'access: push an allow-all entry into policy.entries': (p) => ({
+  'access: push an allow-all entry into policy.entries': (_p) => ({
     hook: 'access.entries',
     install: (rg) =>
       rg.hooks.access.for('entries').tap('m', (ids, r) => {
