@@ -1,6 +1,6 @@
-import type { ContactGrant, Operation, PolicySnapshot, ResolvedSubject, SubjectInput } from '@rowguard/core';
+import type { Operation, PolicySnapshot, ResolvedSubject, SubjectInput } from '@rowguard/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RowguardHooks } from '../src/index.js';
+import type { ContactGrant, RowguardHooks } from '../src/index.js';
 import { testDialects } from '../../core/test/support/test-databases.js';
 import { failed, hookedWorld, seededSuite, visible, type HookedWorld, type People } from './support/hooked-world.js';
 
