@@ -26,6 +26,8 @@ export interface Explanation {
   readonly contactId: number;
   readonly subject: {
     readonly contactId: number | null;
+    /** The subject's own contact when it is deleted (it then holds what an anonymous visitor holds). */
+    readonly deletedContactId: number | null;
     readonly userId: string | null;
     readonly hasUser: boolean;
     readonly administrator: boolean;
@@ -119,6 +121,9 @@ export function toExplanation(
   }
   if (deciding?.object.type === 'delegated') summary += `; delegated by contact ${deciding.object.granterId} from entry ${deciding.object.parentEntryId}`;
   if (conflicts.length > 0) summary += `; conflict: allow and deny both owned by the subject's contact in the deciding tier`;
+  if (subject && subject.deletedContactId !== null) {
+    summary += `; the subject's own contact ${subject.deletedContactId} is deleted, so it holds only what an anonymous visitor holds (Everyone)`;
+  }
   if (error !== undefined) summary += `: ${error instanceof Error ? error.message : String(error)}`;
   return {
     allowed: detail.allowed,
@@ -127,6 +132,7 @@ export function toExplanation(
     contactId,
     subject: subject && {
       contactId: subject.contactId,
+      deletedContactId: subject.deletedContactId,
       userId: subject.userId,
       hasUser: subject.hasUser,
       administrator: subject.isAdministrator,

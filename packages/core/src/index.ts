@@ -89,6 +89,8 @@ export { decideInMemory, objectCovers, type DecisionDetail, type DecisionReason,
 export { compileClause, baseFilters } from './permission-clause.js';
 export { toExplanation, explainEntry, entryLabel, type Explanation, type ExplainedEntry } from './decision-explanation.js';
 export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
+export { consistentRead } from './consistent-read.js';
+export { deepFreeze, immutableCopy, FrozenMap, FrozenSet } from './deep-freeze.js';
 export type { DecisionRecord } from './engine-internals.js';
 export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } from './dialect-kind.js';
 export { tableNames, type TableNames } from './table-names.js';

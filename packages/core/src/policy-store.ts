@@ -18,6 +18,8 @@ import type {
 } from './policy-model.js';
 import type { TableNames } from './table-names.js';
 import type { RelationshipPermission, RelationshipRow, RelationshipTypeDef } from './relationship-access.js';
+import { consistentRead } from './consistent-read.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /** Converts a database flag (0/1, boolean, '0'/'1', bigint string) to a boolean. */
 export function flag(value: unknown): boolean {
@@ -134,8 +136,10 @@ function parseCriteria(text: unknown, groupId: number): GroupDef['criteria'] {
 }
 
 /**
- * Loads everything the engine needs to decide for a domain. The version is read first, so a snapshot is never
- * labelled newer than its contents.
+ * Loads everything the engine needs to decide for a domain, as one consistent read: the version and every
+ * table come from the same database snapshot (see {@link consistentRead}), so a snapshot never mixes two
+ * versions of the policy. The result is deeply immutable (see {@link deepFreeze}): what the engine caches
+ * cannot be changed by anything it is handed to.
  *
  * @example
  * ```ts
@@ -143,6 +147,10 @@ function parseCriteria(text: unknown, groupId: number): GroupDef['criteria'] {
  * ```
  */
 export async function loadSnapshot(ctx: StoreContext, domainId: number): Promise<PolicySnapshot> {
+  return deepFreeze(await consistentRead(ctx.db, (db) => readSnapshot({ ...ctx, db }, domainId)));
+}
+
+async function readSnapshot(ctx: StoreContext, domainId: number): Promise<PolicySnapshot> {
   const { db, tables: t } = ctx;
   const version = await readVersion(ctx, domainId);
   if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });

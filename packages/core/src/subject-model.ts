@@ -25,7 +25,13 @@ export type SubjectInput = z.input<typeof subjectInputSchema>;
 /** The acting subject with everything it holds, resolved for one domain version. */
 export interface ResolvedSubject {
   readonly domainId: number;
+  /** The subject's contact; `null` for anonymous subjects and for subjects whose contact is deleted. */
   readonly contactId: number | null;
+  /**
+   * The subject's own contact when it is deleted (the subject then resolves like an anonymous visitor: SPEC
+   * section 3 rule 7), otherwise `null`.
+   */
+  readonly deletedContactId: number | null;
   readonly userId: string | null;
   /** Whether the subject has a host user (Authenticated is decided from this, never from a session). */
   readonly hasUser: boolean;

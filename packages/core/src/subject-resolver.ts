@@ -7,6 +7,7 @@ import type { ContactFacts, EntryDef, PolicySnapshot } from './policy-model.js';
 import { loadContactFacts, loadRelationships, type StoreContext } from './policy-store.js';
 import { computeRelations } from './relationship-access.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
+import { deepFreeze, FrozenSet, immutableCopy } from './deep-freeze.js';
 
 /**
  * Supplies functional permissions for a subject from the host's own permission system (Drupal roles,
@@ -20,8 +21,14 @@ import type { ResolvedSubject, SubjectInput } from './subject-model.js';
  */
 export type PermissionProvider = (subject: {
   readonly domainId: number;
+  /** The subject's contact, deleted or not. */
   readonly contactId: number | null;
   readonly userId: string | null;
+  /**
+   * Whether that contact is deleted: the subject then resolves like an anonymous visitor (SPEC section 3 rule
+   * 7), and what the provider returns is all it holds besides Everyone.
+   */
+  readonly contactDeleted: boolean;
 }) => readonly string[] | Promise<readonly string[]>;
 
 /** What an extension adds to a subject at resolution time (see `@rowguard/hooks`). */
@@ -74,6 +81,11 @@ function narrowerOperation(a: EntryOperation, b: EntryOperation): EntryOperation
  * administrator status, functional permissions (stored per role, from the host, implications expanded), and
  * the delegations made to it that are still within their parents.
  *
+ * A subject whose own contact is deleted resolves like an anonymous visitor (no contact, no user, no values,
+ * groups, relationships, roles or delegations; `deletedContactId` says why) until the contact is restored;
+ * only the permission provider and the extension (told `contactDeleted` / `deletedContactId`) can give it
+ * more. Extensions receive immutable copies, and the result is deeply immutable.
+ *
  * @example
  * ```ts
  * const subject = await resolveSubject(store, snapshot, { userId: 'u-17' }, { registry, today: '2026-11-22', secondDegree: false });
@@ -118,15 +130,27 @@ export async function resolveSubject(
   let values: Record<string, string | number | null> = {};
   let facts: ContactFacts | null = null;
   let relations: ResolvedSubject['relations'] = [];
+  let firstRows: Awaited<ReturnType<typeof loadRelationships>> = [];
   if (contactId !== null) {
-    const [loaded, firstRows] = await Promise.all([
+    const [loaded, rows] = await Promise.all([
       loadContactFacts(store, [contactId]),
       snapshot.relationshipTypes.size > 0 ? loadRelationships(store, domainId, [contactId]) : Promise.resolve([]),
     ]);
+    firstRows = rows;
     facts = loaded.get(contactId) ?? null;
     if (!facts || (facts.domainId !== null && facts.domainId !== domainId)) {
       throw new PolicyError('unknown_contact', `subject contact ${contactId} does not exist in domain ${domainId}`, { contactId, domainId });
     }
+  }
+  let deletedContactId: number | null = null;
+  if (facts?.isDeleted) {
+    // SPEC section 3 rule 7: a deleted subject holds what an anonymous visitor holds.
+    deletedContactId = contactId;
+    contactId = null;
+    hasUser = false;
+    facts = null;
+  }
+  if (contactId !== null && facts !== null) {
     values = { ...facts.values };
     for (const [groupId, status] of facts.statuses) {
       const group = snapshot.groups.get(groupId);
@@ -143,8 +167,8 @@ export async function resolveSubject(
     relations = computeRelations(contactId, rows, snapshot.relationshipTypes, options.today, options.secondDegree);
   }
 
-  const base: SubjectBase = { domainId, contactId, userId, hasUser, values, groupIds, via, relations };
-  const contribution = options.contributor ? await options.contributor(base, snapshot) : undefined;
+  const base: SubjectBase = { domainId, contactId, deletedContactId, userId, hasUser, values, groupIds, via, relations };
+  const contribution = options.contributor ? await options.contributor(immutableCopy(base), snapshot) : undefined;
   for (const id of contribution?.groupIds ?? []) groupIds.add(id);
   for (const [k, v] of contribution?.via ?? []) via.set(k, v);
 
@@ -164,17 +188,20 @@ export async function resolveSubject(
 
   const granted: string[] = [...(contribution?.permissions ?? [])];
   for (const id of roleIds) granted.push(...(snapshot.rolePermissions.get(id) ?? []));
-  if (options.permissionProvider) granted.push(...(await options.permissionProvider({ domainId, contactId, userId })));
+  if (options.permissionProvider) {
+    const contactDeleted = deletedContactId !== null;
+    granted.push(...(await options.permissionProvider({ domainId, contactId: contactId ?? deletedContactId, userId, contactDeleted })));
+  }
   let permissions = options.registry.expand(granted);
   if (options.permissionOverride) {
-    const verdict = await options.permissionOverride({ ...base, roleIds }, permissions);
+    const verdict = await options.permissionOverride(immutableCopy({ ...base, roleIds }), new FrozenSet(permissions));
     permissions = options.registry.expand([...permissions, ...(verdict?.allow ?? [])]);
     for (const name of verdict?.deny ?? []) permissions.delete(name);
   }
 
   const resolved = { ...base, roleIds, isAdministrator, permissions, extraEntries: [...(contribution?.entries ?? [])], facts };
   if (facts !== null) resolved.extraEntries.push(...(await checkedDelegations(store, snapshot, resolved, facts, options, depth)));
-  return resolved;
+  return deepFreeze(resolved);
 }
 
 /**

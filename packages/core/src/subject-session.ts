@@ -95,7 +95,8 @@ export class SubjectSession {
   constructor(engine: EngineInternals, domainId: number, input: SubjectInput) {
     this.#engine = engine;
     this.#domainId = domainId;
-    this.#input = input;
+    // Frozen: observers (`onDecision`) receive it, and it must stay the subject this session decides for.
+    this.#input = Object.freeze({ ...input });
   }
 
   async #current(): Promise<{ snapshot: PolicySnapshot; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> }> {

@@ -1,4 +1,4 @@
-import type { ChangeRecord, DecisionRecord, SubjectInput } from '@rowguard/core';
+import { immutableCopy, type ChangeRecord, type DecisionRecord, type SubjectInput } from '@rowguard/core';
 import type { HookTapError } from './hook-errors.js';
 import type { ChangeEvent, DecisionEvent } from './hook-model.js';
 import type { EventHooks } from './hook-set.js';
@@ -44,8 +44,8 @@ export function emitChange(events: EventHooks, change: ChangeRecord, report: (er
     action: change.action,
     targetType: change.targetType,
     targetId: change.targetId,
-    before: change.before,
-    after: change.after,
+    before: immutableCopy(change.before),
+    after: immutableCopy(change.after),
     origin: Object.freeze({ domainId: change.domainId, actor: change.actor }),
   });
   for (const hook of hooks) runObservers(hook as unknown as TapSource, [event], report, timeoutMs);
@@ -76,7 +76,7 @@ export function subjectActor(subject: SubjectInput): string {
 export function emitDecision(events: EventHooks, record: DecisionRecord, report: (error: HookTapError) => void, timeoutMs: number): void {
   if (events.decisionMade.taps.length === 0) return;
   const event: DecisionEvent = Object.freeze({
-    subject: record.subject,
+    subject: immutableCopy(record.subject),
     operation: record.operation,
     contactId: record.contactId,
     allowed: record.allowed,

@@ -1,4 +1,4 @@
-import type { EntityCondition, EntityPermission, Operation, PolicySnapshot, ResolvedSubject } from '@rowguard/core';
+import { immutableCopy, type EntityCondition, type EntityPermission, type Operation, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
 import type { EntityRequest } from './hook-model.js';
 import type { RowguardHookSet } from './hook-set.js';
 import { runWaterfall, type TapSource } from './tap-runner.js';
@@ -26,10 +26,11 @@ export async function adjustEntityIds(
   const hook = set.aclGroup.get(entity);
   if (!hook || hook.taps.length === 0) return undefined;
   const request: EntityRequest = Object.freeze({ entity, operation, subject });
+  const initial = immutableCopy(permission);
   return runWaterfall<EntityPermission>({
     source: hook as unknown as TapSource,
-    initial: permission,
-    callArgs: [permission, request],
+    initial,
+    callArgs: [initial, request],
     args: (_tap, value) => [value, request],
     accept: (_tap, output) => checkEntityPermission(output, entity, snapshot),
     timeoutMs,

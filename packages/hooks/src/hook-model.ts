@@ -25,6 +25,11 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export interface AccessSubject {
   readonly domainId: number;
   readonly contactId: number | null;
+  /**
+   * The subject's own contact when it is deleted: the subject then holds what an anonymous visitor holds
+   * (`contactId` is null), and a tap may give it more on purpose.
+   */
+  readonly deletedContactId: number | null;
   readonly userId: string | null;
   readonly hasUser: boolean;
   /** The subject contact's field values (empty for anonymous subjects). */
@@ -35,7 +40,9 @@ export interface AccessSubject {
 
 /**
  * The second argument of every `access` tap: who is asking, the domain's policy as of this request, and how
- * the tap declares what its answer depends on (so it can be reused across requests).
+ * the tap declares what its answer depends on (so it can be reused across requests). Everything in it is
+ * deeply immutable (frozen objects and arrays, read-only maps and sets): a tap that tries to change it throws,
+ * and its contribution is refused.
  */
 export interface AccessRequest {
   readonly grantType: GrantType;

@@ -1,4 +1,4 @@
-import type { EngineExtension, FieldInfo, PolicySnapshot, ResolvedSubject } from '@rowguard/core';
+import { immutableCopy, type EngineExtension, type FieldInfo, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
 import { accessTapped, buildContribution, runAccess, type AccessOutcome } from './access-contribution.js';
 import type { AccessCache } from './access-cache.js';
 import { emitChange, emitDecision } from './change-events.js';
@@ -8,6 +8,7 @@ import { HookTapError } from './hook-errors.js';
 import type { AccessSubject } from './hook-model.js';
 import type { RowguardHookSet, TapEpoch } from './hook-set.js';
 import { checkPermissions } from './permission-checks.js';
+import { accessSubjectOf, sealed } from './tap-inputs.js';
 
 /** What the extension needs from its {@link RowguardHooks}. */
 export interface ExtensionContext {
@@ -51,14 +52,7 @@ export function createHooksExtension(ctx: ExtensionContext): EngineExtension {
 
   const contribute: NonNullable<EngineExtension['contributeToSubject']> = async (base, snapshot) => {
     if (!accessTapped(set)) return undefined;
-    const subject: AccessSubject = Object.freeze({
-      domainId: base.domainId,
-      contactId: base.contactId,
-      userId: base.userId,
-      hasUser: base.hasUser,
-      values: Object.freeze({ ...base.values }),
-      groupIds: new Set(base.groupIds),
-    });
+    const subject = accessSubjectOf(base);
     const key = cacheKey(subject);
     try {
       const cached = ctx.cache.get(key, snapshot.version, ctx.epoch.value);
@@ -72,7 +66,7 @@ export function createHooksExtension(ctx: ExtensionContext): EngineExtension {
       }
       const started = ctx.cache.generation;
       const epoch = ctx.epoch.value;
-      const outcome = await runAccess(set, subject, snapshot, ctx.fields, timeoutMs);
+      const outcome = await runAccess(set, subject, sealed(snapshot), ctx.fields, timeoutMs);
       const contribution = buildContribution(outcome, subject, snapshot);
       if (outcome.dependencies) ctx.cache.set(key, outcome, outcome.dependencies, { version: snapshot.version, epoch, started });
       return contribution;
@@ -83,25 +77,26 @@ export function createHooksExtension(ctx: ExtensionContext): EngineExtension {
 
   return Object.freeze({
     contributeToSubject: contribute,
-    overridePermissions: (subject, held) => checkPermissions(set, ctx.permissionKeys, subject, held, timeoutMs, (e) => ctx.report(e)),
+    overridePermissions: (subject, held) =>
+      checkPermissions(set, ctx.permissionKeys, immutableCopy(subject), held, timeoutMs, (e) => ctx.report(e)),
     adjustScope: async (subject, operation, snapshot) => {
       policies.set(subject, snapshot);
       try {
-        return await adjustClause(set.aclWhereClause, subject, operation, snapshot, ctx.fields, timeoutMs);
+        return await adjustClause(set.aclWhereClause, sealed(subject), operation, sealed(snapshot), ctx.fields, timeoutMs);
       } catch (err) {
         throw fail(err);
       }
     },
     adjustEntities: async (subject, entity, operation, permission) => {
       try {
-        return await adjustEntityIds(set, subject, entity, operation, permission, policies.get(subject), timeoutMs);
+        return await adjustEntityIds(set, sealed(subject), entity, operation, permission, policies.get(subject), timeoutMs);
       } catch (err) {
         throw fail(err);
       }
     },
     entityConditions: async (subject, entity, operation) => {
       try {
-        return await entityConditions(set, subject, entity, operation, timeoutMs);
+        return await entityConditions(set, sealed(subject), entity, operation, timeoutMs);
       } catch (err) {
         throw fail(err);
       }

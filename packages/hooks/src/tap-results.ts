@@ -1,6 +1,7 @@
 import {
   BUILTIN_PERMISSIONS,
   checkCriteria,
+  deepFreeze,
   entityConditionSchema,
   entityPermissionSchema,
   OPERATIONS,
@@ -68,7 +69,7 @@ export function checkGrant(input: unknown, fields: ReadonlyMap<string, FieldInfo
   if (!parsed.success) throw new TapResultProblem(`invalid contact grant: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
   const g = parsed.data;
   if ('contactIds' in g) return Object.freeze({ operation: g.operation, priority: g.priority, level: g.level, contactIds: Object.freeze([...new Set(g.contactIds)]) });
-  return Object.freeze({ operation: g.operation, priority: g.priority, level: g.level, criteria: checkCriteria(g.criteria, fields).criteria });
+  return deepFreeze({ operation: g.operation, priority: g.priority, level: g.level, criteria: checkCriteria(g.criteria, fields).criteria });
 }
 
 /**
@@ -112,7 +113,7 @@ export function checkAdjustment(
   const check = (items: readonly unknown[]): Criteria[] =>
     items.map((item) => {
       if (known.has(item)) return item as Criteria;
-      const { criteria } = checkCriteria(item, fields);
+      const criteria = deepFreeze(checkCriteria(item, fields).criteria);
       checkGroupRefs(criteria, snapshot);
       added(criteria);
       return criteria;
@@ -153,7 +154,7 @@ const conditionsSchema = z.array(entityConditionSchema).max(100);
 export function checkConditions(output: unknown): readonly EntityCondition[] {
   const parsed = conditionsSchema.safeParse(output);
   if (!parsed.success) throw new TapResultProblem(`invalid conditions: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
-  return Object.freeze(parsed.data);
+  return deepFreeze(parsed.data);
 }
 
 const verdictSchema = z.enum(['allow', 'deny']);
@@ -194,7 +195,7 @@ export function checkDefinitions(output: unknown, input: readonly PermissionDefi
     if (!known.has(item) && BUILTIN_NAMES.has(def.name)) throw new TapResultProblem(`'${def.name}' is a built-in permission and cannot be redefined`, { name: def.name });
     if (names.has(def.name)) throw new TapResultProblem(`permission '${def.name}' is declared twice`, { name: def.name });
     names.add(def.name);
-    return known.has(item) ? def : Object.freeze(def);
+    return known.has(item) ? def : deepFreeze(def);
   });
   return Object.freeze(out);
 }

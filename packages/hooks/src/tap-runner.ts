@@ -93,9 +93,10 @@ export async function invokeTap(hook: string, tap: TapInfo, args: readonly unkno
   pending.catch(noop);
   if (performance.now() - started > timeoutMs) throw timeoutError(hook, tap, timeoutMs);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // The timer is not unref'd: when a tap never settles it is what keeps the process alive until the decision
+  // denies (an unref'd timer would let the process exit with no decision at all).
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timeoutError(hook, tap, timeoutMs)), timeoutMs);
-    timer.unref?.();
   });
   try {
     return await Promise.race([

@@ -57,12 +57,20 @@ export async function testDialects(): Promise<DialectKind[]> {
   return out;
 }
 
+/** The MariaDB database / PostgreSQL schema name {@link openTestDatabase} uses for a scope. */
+export function testDatabaseName(scope: string): string {
+  return `rgt_${process.env.ROWGUARD_TEST_SCOPE_PREFIX ?? ''}${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+}
+
+/** How a child process reaches the test servers (the same settings {@link openTestDatabase} uses). */
+export const TEST_SERVERS = { mysql: MYSQL, postgresUrl: PG } as const;
+
 /**
  * Opens a clean database for a test file. `scope` names the MariaDB database / PostgreSQL schema, so files
  * running in parallel never share tables.
  */
 export async function openTestDatabase(dialect: DialectKind, scope: string): Promise<TestDatabase> {
-  const name = `rgt_${process.env.ROWGUARD_TEST_SCOPE_PREFIX ?? ''}${scope}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 60);
+  const name = testDatabaseName(scope);
   if (dialect === 'sqlite') {
     const file = ':memory:';
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(file) }) });
