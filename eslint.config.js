@@ -1,6 +1,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const TABLES_MESSAGE = "adapters do not read rowguard's tables: use the domain's public API (userLinks, findContacts, admin)";
+
+/**
+ * What `packages/adapters` may import: only the host-facing API of `@rowguard/core`, like tRPC's adapters
+ * (no deep paths, no '@rowguard/core/extension', no other rowguard package, no table names, and no relative
+ * path matching `outside`, i.e. out of the package).
+ */
+function adapterImports(outside) {
+  return {
+    paths: [
+      {
+        name: '@rowguard/core',
+        importNames: ['tableNames', 'TableNames', 'StoreContext', 'loadSnapshot', 'loadContactFacts', 'readVersion'],
+        message: TABLES_MESSAGE,
+      },
+    ],
+    patterns: [
+      { group: ['@rowguard/*', '!@rowguard/core'], message: "adapters import only '@rowguard/core'" },
+      { group: ['@rowguard/core/*'], message: "adapters import only '@rowguard/core' (no deep paths, no '@rowguard/core/extension')" },
+      { regex: outside, message: "adapters import only '@rowguard/core' and their own package's files" },
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -24,6 +48,21 @@ export default tseslint.config(
   {
     files: ['packages/cli/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '**/test/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['packages/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', adapterImports('^\\.\\./\\.\\./')],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='tables']", message: TABLES_MESSAGE },
+      ],
+    },
+  },
+  {
+    // Tests may also use the core's test support (database set-up), never its sources.
+    files: ['packages/adapters/test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', adapterImports('^\\.\\./\\.\\./(?!core/test/support/)')] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PolicyError, type Domain, type PermissionProvider, type Rowguard } from '@rowguard/core';
+import { allContacts, contactsOfUsers } from './domain-reads.js';
 import { readUsers, type HostUserFramework } from './user-framework.js';
 
 /**
@@ -22,7 +23,11 @@ export interface RoleGroupSyncReport {
   readonly rolesRevoked: readonly { readonly userId: string; readonly role: string }[];
 }
 
-async function prepare(engine: Rowguard, domain: Domain, mappings: readonly RoleGroupMapping[]) {
+/**
+ * Validates the mappings (each group static and of the domain), then reads the users, their contacts, and the
+ * Added members of the mapped groups, all through the core's public API.
+ */
+async function prepare(domain: Domain, framework: HostUserFramework, mappings: readonly RoleGroupMapping[]) {
   const parsed = z.array(roleGroupMappingSchema).parse(mappings);
   const policy = await domain.policy();
   for (const m of parsed) {
@@ -30,23 +35,14 @@ async function prepare(engine: Rowguard, domain: Domain, mappings: readonly Role
     if (!group) throw new PolicyError('unknown_group', `group ${m.groupId} does not exist in domain ${domain.id}`, { groupId: m.groupId });
     if (group.kind !== 'static') throw new PolicyError('not_static_group', `group ${m.groupId} is smart; roles sync with static groups`, { groupId: m.groupId });
   }
-  const linkRows = await engine.db.selectFrom(engine.tables.userLink).select(['user_id', 'contact_id']).where('domain_id', '=', domain.id).execute();
-  const contactOf = new Map(linkRows.map((r) => [String(r.user_id), Number(r.contact_id)]));
-  const userOf = new Map(linkRows.map((r) => [Number(r.contact_id), String(r.user_id)]));
-  const memberRows =
-    parsed.length === 0
-      ? []
-      : await engine.db
-          .selectFrom(engine.tables.groupContact)
-          .select(['group_id', 'contact_id', 'status'])
-          .where(
-            'group_id',
-            'in',
-            parsed.map((m) => m.groupId),
-          )
-          .execute();
-  const status = new Map(memberRows.map((r) => [`${Number(r.group_id)}:${Number(r.contact_id)}`, String(r.status)]));
-  return { parsed, contactOf, userOf, status };
+  const users = await readUsers(framework);
+  const contactOf = await contactsOfUsers(domain, users.map((u) => u.id));
+  const userOf = new Map([...contactOf].map(([userId, contactId]) => [contactId, userId]));
+  const added = new Set<string>();
+  for (const groupId of new Set(parsed.map((m) => m.groupId))) {
+    for (const c of await allContacts(domain, { membership: { groupId, status: 'Added' }, withDeleted: true })) added.add(`${groupId}:${c.id}`);
+  }
+  return { parsed, users, contactOf, userOf, added };
 }
 
 /**
@@ -61,25 +57,25 @@ async function prepare(engine: Rowguard, domain: Domain, mappings: readonly Role
  * ```
  */
 export async function syncHostRolesToGroups(
-  engine: Rowguard,
+  _engine: Rowguard,
   domain: Domain,
   framework: HostUserFramework,
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
-  const { parsed, contactOf, userOf, status } = await prepare(engine, domain, mappings);
-  const users = new Map((await readUsers(framework)).map((u) => [u.id, u]));
+  const { parsed, users: list, contactOf, userOf, added: members } = await prepare(domain, framework, mappings);
+  const users = new Map(list.map((u) => [u.id, u]));
   const added: { groupId: number; contactId: number }[] = [];
   const removed: { groupId: number; contactId: number }[] = [];
   for (const m of parsed) {
     for (const user of users.values()) {
       const contactId = contactOf.get(user.id);
-      if (contactId !== undefined && user.roles.includes(m.hostRole) && status.get(`${m.groupId}:${contactId}`) !== 'Added') {
+      if (contactId !== undefined && user.roles.includes(m.hostRole) && !members.has(`${m.groupId}:${contactId}`)) {
         added.push({ groupId: m.groupId, contactId });
       }
     }
-    for (const [key, s] of status) {
+    for (const key of members) {
       const [groupId, contactId] = key.split(':').map(Number) as [number, number];
-      if (groupId !== m.groupId || s !== 'Added') continue;
+      if (groupId !== m.groupId) continue;
       const userId = userOf.get(contactId);
       const user = userId === undefined ? undefined : users.get(userId);
       if (user && !user.roles.includes(m.hostRole)) removed.push({ groupId, contactId });
@@ -104,25 +100,24 @@ export async function syncHostRolesToGroups(
  * ```
  */
 export async function syncGroupsToHostRoles(
-  engine: Rowguard,
+  _engine: Rowguard,
   domain: Domain,
   framework: HostUserFramework,
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
   if (!framework.setUserRoles) throw new Error(`${framework.name} cannot set user roles`);
-  const { parsed, contactOf, status } = await prepare(engine, domain, mappings);
-  const users = await readUsers(framework);
+  const { parsed, users, contactOf, added: members } = await prepare(domain, framework, mappings);
   const rolesGranted: { userId: string; role: string }[] = [];
   const rolesRevoked: { userId: string; role: string }[] = [];
   for (const user of users) {
     const contactId = contactOf.get(user.id);
     const roles = new Set(user.roles);
     for (const m of parsed) {
-      const member = contactId !== undefined && status.get(`${m.groupId}:${contactId}`) === 'Added';
+      const member = contactId !== undefined && members.has(`${m.groupId}:${contactId}`);
       if (member && !roles.has(m.hostRole)) {
         roles.add(m.hostRole);
         rolesGranted.push({ userId: user.id, role: m.hostRole });
-      } else if (!member && roles.has(m.hostRole) && !parsed.some((o) => o.hostRole === m.hostRole && contactId !== undefined && status.get(`${o.groupId}:${contactId}`) === 'Added')) {
+      } else if (!member && roles.has(m.hostRole) && !parsed.some((o) => o.hostRole === m.hostRole && contactId !== undefined && members.has(`${o.groupId}:${contactId}`))) {
         roles.delete(m.hostRole);
         rolesRevoked.push({ userId: user.id, role: m.hostRole });
       }

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { identifierSchema, type Domain, type Rowguard } from '@rowguard/core';
+import { allContacts, contactsOfUsers, linkedContacts } from './domain-reads.js';
 import { readUsers, type HostUser, type HostUserFramework } from './user-framework.js';
 
 /**
@@ -32,9 +32,27 @@ export interface UserSyncReport {
   readonly skipped: readonly string[];
 }
 
-async function links(engine: Rowguard, domain: Domain): Promise<{ byUser: Map<string, number>; contacts: Set<number> }> {
-  const rows = await engine.db.selectFrom(engine.tables.userLink).select(['user_id', 'contact_id']).where('domain_id', '=', domain.id).execute();
-  return { byUser: new Map(rows.map((r) => [String(r.user_id), Number(r.contact_id)])), contacts: new Set(rows.map((r) => Number(r.contact_id))) };
+/** Most values one `in` criterion takes. */
+const IN_LIST = 1000;
+
+/**
+ * The contacts of the domain (deleted ones too) whose `attribute` equals one of these values, in id order per
+ * value; a value compares exactly, as criteria do.
+ */
+async function contactsByValue(domain: Domain, attribute: string, values: readonly string[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  const distinct = [...new Set(values)];
+  for (let i = 0; i < distinct.length; i += IN_LIST) {
+    const where = { field: attribute, op: 'in' as const, value: distinct.slice(i, i + IN_LIST) };
+    for (const c of await allContacts(domain, { where, withDeleted: true })) {
+      const value = c.attributes[attribute];
+      if (typeof value !== 'string') continue;
+      const ids = out.get(value) ?? [];
+      ids.push(c.id);
+      out.set(value, ids);
+    }
+  }
+  return out;
 }
 
 /**
@@ -57,29 +75,20 @@ export async function syncUsersToContacts(
 ): Promise<UserSyncReport> {
   const o = userSyncOptionsSchema.parse(options);
   const users = await readUsers(framework);
-  const { byUser, contacts: linkedContacts } = await links(engine, domain);
-  const contacts = engine.config.contacts;
-  const table = contacts.table ?? engine.tables.contact;
-  const matchColumn = o.matchAttribute ? contacts.attributes[o.matchAttribute]?.column ?? o.matchAttribute : undefined;
-  if (o.matchAttribute && !contacts.attributes[o.matchAttribute]) throw new Error(`matchAttribute '${o.matchAttribute}' is not a declared contact attribute`);
+  const byUser = await contactsOfUsers(domain, users.map((u) => u.id));
+  if (o.matchAttribute && !engine.config.contacts.attributes[o.matchAttribute]) throw new Error(`matchAttribute '${o.matchAttribute}' is not a declared contact attribute`);
 
+  const unlinked = users.filter((u) => !byUser.has(u.id));
+  const emails = unlinked.flatMap((u) => (u.email ? [u.email] : []));
+  const candidates = o.matchAttribute && emails.length > 0 ? await contactsByValue(domain, o.matchAttribute, emails) : new Map<string, number[]>();
+  const taken = await linkedContacts(domain, [...candidates.values()].flat());
   const plan: { user: HostUser; contactId: number | null }[] = [];
-  const taken = new Set(linkedContacts);
-  let unchanged = 0;
-  for (const user of users) {
-    if (byUser.has(user.id)) {
-      unchanged += 1;
-      continue;
-    }
-    let contactId: number | null = null;
-    if (matchColumn && user.email) {
-      const domainFilter = contacts.columns.domainId ? sql` and ${sql.ref(contacts.columns.domainId)} = ${domain.id}` : sql``;
-      const { rows } = await sql<{ id: unknown }>`select ${sql.ref(contacts.columns.id)} as id from ${sql.table(table)} where ${sql.ref(matchColumn)} = ${user.email}${domainFilter} order by ${sql.ref(contacts.columns.id)}`.execute(engine.db);
-      contactId = rows.map((r) => Number(r.id)).find((id) => !taken.has(id)) ?? null;
-    }
+  for (const user of unlinked) {
+    const contactId = (user.email ? candidates.get(user.email) : undefined)?.find((id) => !taken.has(id)) ?? null;
     if (contactId !== null) taken.add(contactId);
     plan.push({ user, contactId });
   }
+  const unchanged = users.length - unlinked.length;
   const linked: { userId: string; contactId: number }[] = [];
   const created: { userId: string; contactId: number }[] = [];
   const skipped: string[] = [];
@@ -121,30 +130,18 @@ export async function syncContactsToUsers(
   if (!framework.createUser) throw new Error(`${framework.name} cannot create users`);
   const contacts = engine.config.contacts;
   if (options.emailAttribute && !contacts.attributes[options.emailAttribute]) throw new Error(`'${options.emailAttribute}' is not a declared contact attribute`);
-  const table = contacts.table ?? engine.tables.contact;
-  const { contacts: linked } = await links(engine, domain);
-  const emailCol = options.emailAttribute ? (contacts.attributes[options.emailAttribute]?.column ?? options.emailAttribute) : null;
-  const nameCol = contacts.columns.sortName;
-  const conditions = [sql`1 = 1`];
-  if (contacts.columns.domainId) conditions.push(sql`${sql.ref(`c.${contacts.columns.domainId}`)} = ${domain.id}`);
-  if (contacts.columns.isDeleted) conditions.push(sql`${sql.ref(`c.${contacts.columns.isDeleted}`)} = ${contacts.columns.isDeletedType === 'boolean' ? sql.lit(false) : sql`${0}`}`);
-  if (options.groupId !== undefined) {
-    const groupId = z.number().int().positive().parse(options.groupId);
-    conditions.push(
-      sql`exists (select 1 from ${sql.table(engine.tables.groupContact)} as m where m.contact_id = ${sql.ref(`c.${contacts.columns.id}`)} and m.group_id = ${groupId} and m.status = ${'Added'})`,
-    );
-  }
-  const { rows } = await sql<{ id: unknown; email: unknown; name: unknown }>`select ${sql.ref(`c.${contacts.columns.id}`)} as id, ${
-    emailCol ? sql.ref(`c.${emailCol}`) : sql`null`
-  } as email, ${nameCol ? sql.ref(`c.${nameCol}`) : sql`null`} as name from ${sql.table(table)} as c where ${sql.join(conditions, sql` and `)} order by 1`.execute(engine.db);
+  const membership = options.groupId === undefined ? undefined : { groupId: z.number().int().positive().parse(options.groupId), status: 'Added' as const };
+  const rows = await allContacts(domain, { membership });
+  const linked = await linkedContacts(domain, rows.map((r) => r.id));
   const created: { userId: string; contactId: number }[] = [];
   const admin = domain.admin(`sync:${framework.name}`);
   for (const row of rows) {
-    const contactId = Number(row.id);
+    const contactId = row.id;
     if (linked.has(contactId)) continue;
+    const email = options.emailAttribute ? row.attributes[options.emailAttribute] : null;
     const user = await framework.createUser({
-      email: row.email === null ? null : String(row.email),
-      name: row.name === null ? null : String(row.name),
+      email: email === null || email === undefined ? null : String(email),
+      name: row.sortName,
       roles: options.rolesFor?.(contactId) ?? [],
     });
     await admin.linkUser({ userId: user.id, contactId });

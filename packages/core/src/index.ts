@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export { createRowguard, Rowguard, Domain, type RowguardOptions, type EngineExtension } from './rowguard-engine.js';
+export { UserLinks, linkPageSchema, linkUserIdSchema, MAX_LINK_BATCH, type UserLink, type LinkPage } from './user-links.js';
+export { contactQuerySchema, MAX_CONTACT_PAGE, type ContactQuery, type ContactRecord } from './contact-query.js';
 export { SubjectSession, type ClauseOptions, type ClauseExplanation } from './subject-session.js';
 export {
   CLAUSE_SHAPES,

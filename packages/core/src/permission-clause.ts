@@ -86,11 +86,24 @@ function tiersOf(entries: readonly PlannedEntry[]): PlannedEntry[][] {
  * ```
  */
 export function baseFilters(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool>[] {
+  return contactScopeFilters(contacts, ctx.alias, plan.subject.domainId, plan.seesDeleted);
+}
+
+/**
+ * The domain filter (when the contact table has a domain column) and, unless `withDeleted`, the not-deleted
+ * filter (when it has a deleted flag), over the contact alias.
+ *
+ * @example
+ * ```ts
+ * sqlAnd(contactScopeFilters(contactsConfig, 'c', 1, false)); // "c"."domain_id" = $1 and "c"."is_deleted" = $2
+ * ```
+ */
+export function contactScopeFilters(contacts: ContactsConfig, alias: string, domainId: number, withDeleted: boolean): RawBuilder<SqlBool>[] {
   const parts: RawBuilder<SqlBool>[] = [];
-  const { domainId, isDeleted, isDeletedType } = contacts.columns;
-  if (domainId) parts.push(sql<SqlBool>`${sql.ref(`${ctx.alias}.${domainId}`)} = ${plan.subject.domainId}`);
-  if (isDeleted && !plan.seesDeleted) {
-    const col = sql.ref(`${ctx.alias}.${isDeleted}`);
+  const { domainId: domainColumn, isDeleted, isDeletedType } = contacts.columns;
+  if (domainColumn) parts.push(sql<SqlBool>`${sql.ref(`${alias}.${domainColumn}`)} = ${domainId}`);
+  if (isDeleted && !withDeleted) {
+    const col = sql.ref(`${alias}.${isDeleted}`);
     parts.push(isDeletedType === 'boolean' ? sql<SqlBool>`${col} = ${sql.lit(false)}` : sql<SqlBool>`${col} = ${0}`);
   }
   return parts;

@@ -256,7 +256,16 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-function normalise(value: unknown, info: FieldInfo): FieldValue {
+/**
+ * A field value as read from the database, in the type the field declares (integers as numbers, text as
+ * strings, NULL as null).
+ *
+ * @example
+ * ```ts
+ * normaliseFieldValue(12n, { type: 'integer', column: 'age' }); // 12
+ * ```
+ */
+export function normaliseFieldValue(value: unknown, info: FieldInfo): FieldValue {
   if (value === null || value === undefined) return null;
   return info.type === 'integer' ? Number(value) : String(value);
 }
@@ -302,7 +311,7 @@ export async function loadContactFacts(ctx: StoreContext, ids: readonly number[]
     for (const row of rows.rows) {
       const id = Number(row.rg_id);
       const values: Record<string, FieldValue> = { id };
-      for (const [name, info] of ctx.fields) if (name !== 'id') values[name] = normalise(row[`f_${name}`], info);
+      for (const [name, info] of ctx.fields) if (name !== 'id') values[name] = normaliseFieldValue(row[`f_${name}`], info);
       out.set(id, {
         id,
         domainId: ctx.contacts.columns.domainId ? Number(row.rg_domain_id) : null,

@@ -28,6 +28,8 @@ import {
 import { candidateSchema, type CandidateInput, type CreateDecision } from './create-check.js';
 import { SubjectSession } from './subject-session.js';
 import { tableNames, type TableNames } from './table-names.js';
+import { UserLinks } from './user-links.js';
+import { findContacts, parseContactQuery, type ContactQuery, type ContactRecord } from './contact-query.js';
 
 /** Callbacks an extension package (such as `@rowguard/hooks`) plugs into the engine. */
 export interface EngineExtension {
@@ -302,6 +304,40 @@ export class Domain {
    */
   admin(actor: string): PolicyAdmin {
     return this.#engine.adminFor(this.id, actor);
+  }
+
+  /**
+   * The domain's user <-> contact links, read only: the contact of a host user, the user of a contact, and
+   * every link by page or for a batch of ids. Link and unlink through {@link Domain.admin}.
+   *
+   * @example
+   * ```ts
+   * const contactId = await domain.userLinks().contactOf('wp:12');
+   * ```
+   */
+  userLinks(): UserLinks {
+    return new UserLinks(this.#internals.store, this.#internals.dialect, this.id);
+  }
+
+  /**
+   * One page of the domain's contacts matching criteria, ordered by id, with their type, sort name and
+   * declared attributes; not a decision (no subject is acting). Bad input throws {@link PolicyError}.
+   *
+   * @example
+   * ```ts
+   * const [lan] = await domain.findContacts({ where: { field: 'email', op: '=', value: 'lan@example.org' }, limit: 1 });
+   * const managers = await domain.findContacts({ where: { inGroup: 4 }, afterId: 0, limit: 1000 });
+   * const marked = await domain.findContacts({ membership: { groupId: 4, status: 'Removed' } });
+   * ```
+   */
+  async findContacts(query: ContactQuery = {}): Promise<ContactRecord[]> {
+    const i = this.#internals;
+    const parsed = parseContactQuery(query, i.store.fields, i.dialect);
+    const snapshot = await i.snapshot(this.id);
+    return findContacts(
+      { store: i.store, dialect: i.dialect, contactTable: i.contactTable, domainId: this.id, snapshot, today: i.today(), secondDegree: i.secondDegree },
+      parsed,
+    );
   }
 
   /**

@@ -32,6 +32,7 @@ export interface ResolvedSubject {
    * section 3 rule 7), otherwise `null`.
    */
   readonly deletedContactId: number | null;
+  /** The subject's host user: the one given, or the one linked to the contact given; `null` when none. */
   readonly userId: string | null;
   /** Whether the subject has a host user (Authenticated is decided from this, never from a session). */
   readonly hasUser: boolean;

@@ -6,6 +6,7 @@ import { operationWithin, type EntryOperation } from './operation-model.js';
 import type { ContactFacts, EntryDef, PolicySnapshot } from './policy-model.js';
 import { loadContactFacts, loadRelationships, type StoreContext } from './policy-store.js';
 import { computeRelations } from './relationship-access.js';
+import { linkedContactOf, linkedUserOf } from './user-links.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 import { deepFreeze, FrozenSet, immutableCopy } from './deep-freeze.js';
 
@@ -23,6 +24,7 @@ export type PermissionProvider = (subject: {
   readonly domainId: number;
   /** The subject's contact, deleted or not. */
   readonly contactId: number | null;
+  /** The subject's host user: the one given, or the one linked to the contact given. */
   readonly userId: string | null;
   /**
    * Whether that contact is deleted: the subject then resolves like an anonymous visitor (SPEC section 3 rule
@@ -76,9 +78,9 @@ function narrowerOperation(a: EntryOperation, b: EntryOperation): EntryOperation
 }
 
 /**
- * Resolves a subject against a snapshot: finds its contact through the user link, reads its field values (for
- * tokens), group memberships and relationships, then the roles held directly or through static groups,
- * administrator status, functional permissions (stored per role, from the host, implications expanded), and
+ * Resolves a subject against a snapshot: finds its contact (or, given a contact, its user) through the user
+ * link, reads its field values (for tokens), group memberships and relationships, then the roles held directly
+ * or through static groups, administrator status, functional permissions (stored per role, from the host, implications expanded), and
  * the delegations made to it that are still within their parents.
  *
  * A subject whose own contact is deleted resolves like an anonymous visitor (no contact, no user, no values,
@@ -101,28 +103,18 @@ export async function resolveSubject(
 ): Promise<ResolvedSubject & { readonly facts: ContactFacts | null }> {
   const domainId = snapshot.domainId;
   let contactId = input.contactId ?? null;
-  const userId = input.userId ?? null;
+  let userId = input.userId ?? null;
   let hasUser = userId !== null;
   if (userId !== null) {
-    const link = await store.db
-      .selectFrom(store.tables.userLink)
-      .select('contact_id')
-      .where('domain_id', '=', domainId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    const linked = link ? Number(link.contact_id) : null;
+    const linked = await linkedContactOf(store, domainId, userId);
     if (linked !== null && contactId !== null && linked !== contactId) {
       throw new PolicyError('invalid_input', `user '${userId}' is linked to contact ${linked}, not ${contactId}`, { userId, contactId, linked });
     }
     contactId = contactId ?? linked;
   } else if (contactId !== null) {
-    const link = await store.db
-      .selectFrom(store.tables.userLink)
-      .select('user_id')
-      .where('domain_id', '=', domainId)
-      .where('contact_id', '=', contactId)
-      .executeTakeFirst();
-    hasUser = link !== undefined;
+    // A subject given by contact id carries its linked user, as one given by user id does.
+    userId = await linkedUserOf(store, domainId, contactId);
+    hasUser = userId !== null;
   }
 
   const via = new Map<string, string>();
