@@ -201,6 +201,8 @@ async function rehearseOnScratch(target: Target, validated: ValidatedPolicy, set
       tablePrefix: config.tablePrefix,
       contacts: { attributes: config.contacts.attributes },
       entityTypes: config.entityTypes,
+      decisionTimeoutMs: config.decisionTimeoutMs,
+      onError: () => undefined, // a refused check throws from the write itself; nothing to log for a rehearsal
     });
     await scratch.migrate();
     const domain = await scratch.domain(validated.policy.domain);
