@@ -2,16 +2,6 @@ import { parseArgs } from 'node:util';
 import { CliError, EXIT } from './cli-errors.js';
 
 /**
- * The domain a command works on when neither `--domain` nor a policy file names one.
- *
- * @example
- * ```ts
- * DEFAULT_DOMAIN; // 'default'
- * ```
- */
-export const DEFAULT_DOMAIN = 'default';
-
-/**
  * The commands of the `rowguard` binary.
  *
  * @example

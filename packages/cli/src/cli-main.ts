@@ -14,7 +14,8 @@ import type { Command } from './command-model.js';
  */
 export const CLI_VERSION = '0.1.0';
 
-// Each command is loaded on demand, so a `check` does not load the YAML parser or the demo.
+// Each command is loaded on demand, so usage errors, `help` and `--version` load neither the engine nor the policy
+// package, and a `check` does not load the demo.
 const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   migrate: async () => (await import('./command-migrate.js')).migrateCommand,
   apply: async () => (await import('./command-apply.js')).applyCommand,

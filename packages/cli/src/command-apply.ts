@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expectPositionals, stringOption } from './cli-args.js';
-import { CliError, EXIT, redactUrls, type PolicyProblem } from './cli-errors.js';
+import { attributeDeclaredAt, readPolicyFile, syncPolicy, validatePolicy, type Change, type PolicyDiff } from '@rowguard/policy';
+import { CliError, EXIT, redactUrls } from './cli-errors.js';
 import type { Command } from './command-model.js';
 import { actorOf, withEngine } from './command-support.js';
-import type { Change, PolicyDiff } from './policy-diff.js';
-import { readPolicyFile } from './policy-file-read.js';
-import { syncPolicy } from './policy-sync.js';
-import { validatePolicy } from './policy-validate.js';
+import { cliReporter } from './progress-report.js';
 
 const MARK: Readonly<Record<Change['action'], string>> = { create: '+', update: '~', delete: '-' };
 
@@ -67,14 +65,14 @@ export const applyCommand: Command = async (ctx) => {
   const prune = ctx.args.values.prune === true;
   const force = ctx.args.values.force === true;
   if (force && !prune) throw new CliError('usage', '--force only applies with --prune', EXIT.badInput);
-  const declaredAt = (name: string): PolicyProblem | undefined =>
-    validated.file.attributes[name] === undefined ? undefined : { file, ...text.locate(['attributes', name]), field: `attributes.${name}`, message: '' };
+  const declaredAt = attributeDeclaredAt(validated);
   // A dry run against a SQLite file that does not exist yet compares with an empty database and creates no file.
   const missingFile = ctx.dbUrl.startsWith('sqlite:') && !['', ':memory:'].includes(ctx.dbUrl.slice(7)) && !existsSync(resolve(ctx.dbUrl.slice(7)));
   const url = dryRun && missingFile ? 'sqlite::memory:' : ctx.dbUrl;
   const options = { requireSchema: false, declared: validated.policy.attributes, entityTypes: validated.policy.entityTypes, url, declaredAt };
   return withEngine(ctx, options, async (open) => {
-    const outcome = await syncPolicy(open, validated, { prune, dryRun, force, actor: actorOf(ctx), io: ctx.io, quiet: ctx.args.values.quiet === true });
+    const reporter = cliReporter(ctx.io, { quiet: ctx.args.values.quiet === true });
+    const outcome = await syncPolicy(open.engine, validated, { prune, dryRun, force, actor: actorOf(ctx), reporter });
     const { diff } = outcome;
     const counts = `${diff.counts.create} to create, ${diff.counts.update} to update, ${diff.counts.delete} to remove`;
     let human = `${dryRun ? 'dry run: ' : ''}${file} -> ${redactUrls(ctx.dbUrl)} (domain '${outcome.domain}')\n`;

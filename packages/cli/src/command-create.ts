@@ -1,3 +1,4 @@
+import { fieldName, parsePolicyText, readPolicyFile, type PolicyText } from '@rowguard/policy';
 import { z } from 'zod';
 import { expectPositionals } from './cli-args.js';
 import { CliError, EXIT } from './cli-errors.js';
@@ -7,7 +8,6 @@ import { candidateSchema, checkCreate, type Candidate } from './create-check.js'
 import { loadDecisionNames } from './decision-names.js';
 import { decisionWords } from './decision-words.js';
 import { openDomain, throwReported } from './engine-open.js';
-import { fieldName, parsePolicyText, readPolicyFile, type PolicyText } from './policy-file-read.js';
 import { subjectRef } from './subject-ref.js';
 
 async function readCandidate(arg: string): Promise<Candidate> {

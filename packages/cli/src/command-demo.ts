@@ -1,13 +1,12 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPolicyFile, syncPolicy, validatePolicy } from '@rowguard/policy';
 import { expectPositionals, stringOption } from './cli-args.js';
 import { redactUrls } from './cli-errors.js';
 import type { Command } from './command-model.js';
 import { withEngine } from './command-support.js';
 import { buildDemoReport, renderDemoReport } from './demo-report.js';
-import { readPolicyFile } from './policy-file-read.js';
-import { syncPolicy } from './policy-sync.js';
-import { validatePolicy } from './policy-validate.js';
+import { cliReporter } from './progress-report.js';
 
 /**
  * The demo's policy: the country-sales organisation, shipped with the CLI (a copy of `examples/country-sales`).
@@ -46,7 +45,8 @@ export const demoCommand: Command = async (ctx) => {
   const validated = validatePolicy(await readPolicyFile(path), { domain: stringOption(ctx.args.values, 'domain') });
   const url = stringOption(ctx.args.values, 'db') ?? DEMO_DB;
   return withEngine(ctx, { requireSchema: false, declared: validated.policy.attributes, entityTypes: validated.policy.entityTypes, url }, async (open) => {
-    const outcome = await syncPolicy(open, validated, { prune: true, dryRun: false, force: true, actor: 'rowguard-demo', io: ctx.io, quiet: ctx.args.values.quiet === true });
+    const reporter = cliReporter(ctx.io, { quiet: ctx.args.values.quiet === true });
+    const outcome = await syncPolicy(open.engine, validated, { prune: true, dryRun: false, force: true, actor: 'rowguard-demo', reporter });
     const domain = await open.engine.domain(outcome.domain);
     const report = await buildDemoReport(open.engine, domain, validated.policy);
     const rel = relative(process.cwd(), path);

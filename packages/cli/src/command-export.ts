@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
+import { exportDomain, policyToText } from '@rowguard/policy';
 import { expectPositionals, stringOption } from './cli-args.js';
 import { CliError, EXIT, redactUrls } from './cli-errors.js';
 import type { Command } from './command-model.js';
 import { domainName, withEngine } from './command-support.js';
 import { openDomain } from './engine-open.js';
-import { exportPolicy, policyToText } from './policy-export.js';
-import { readDatabaseState } from './policy-state-read.js';
+import { cliReporter } from './progress-report.js';
 
 /**
  * `rowguard export [--out <file>] [--format yaml|json]`: writes the domain's policy as a policy file (YAML by
@@ -24,9 +24,7 @@ export const exportCommand: Command = async (ctx) => {
   if (format !== undefined && format !== 'yaml' && format !== 'json') throw new CliError('usage', '--format must be yaml or json', EXIT.badInput);
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const domain = await openDomain(open.engine, domainName(ctx), { create: false });
-    const state = await readDatabaseState(open.engine, { id: domain.id, name: domain.name }, [...open.attributes.keys()]);
-    const { policy, warnings } = exportPolicy(state);
-    for (const w of warnings) ctx.io.err(`warning: ${w}\n`);
+    const { policy, warnings } = await exportDomain(open.engine, domain, { reporter: cliReporter(ctx.io, { quiet: ctx.args.values.quiet === true }) });
     const counts = {
       contacts: policy.contacts?.length ?? 0,
       groups: policy.groups?.length ?? 0,

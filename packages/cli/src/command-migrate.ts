@@ -1,9 +1,8 @@
+import { readPolicyFile, validatePolicy } from '@rowguard/policy';
 import { expectPositionals } from './cli-args.js';
 import type { Command } from './command-model.js';
 import { withEngine } from './command-support.js';
 import { redactUrls } from './cli-errors.js';
-import { readPolicyFile } from './policy-file-read.js';
-import { validatePolicy } from './policy-validate.js';
 
 /**
  * `rowguard migrate [<policy-file>]`: creates or upgrades the engine's schema; with a policy file, also adds a

@@ -1,6 +1,6 @@
+import { policyJsonSchema, policyJsonSchemaText } from '@rowguard/policy';
 import { expectPositionals } from './cli-args.js';
 import type { Command } from './command-model.js';
-import { policyJsonSchema, policyJsonSchemaText } from './policy-json-schema.js';
 
 /**
  * `rowguard schema`: prints the policy file's JSON Schema (the committed `policies/rowguard-policy.schema.json`

@@ -1,5 +1,6 @@
 import { criteriaFields, operationSchema, OPERATIONS, type AttributeType, type Operation, type Rowguard, type StoreContext } from '@rowguard/core';
-import { connectionTimeouts, DEFAULT_DOMAIN, stringOption } from './cli-args.js';
+import { DEFAULT_DOMAIN } from '@rowguard/policy';
+import { connectionTimeouts, stringOption } from './cli-args.js';
 import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
 import type { CommandContext } from './command-model.js';
 import { openEngine, type OpenEngine } from './engine-open.js';

@@ -1,8 +1,8 @@
 import type { Domain, Rowguard } from '@rowguard/core';
+import type { NormalPolicy } from '@rowguard/policy';
 import { checkCreate, type Candidate } from './create-check.js';
 import { loadDecisionNames } from './decision-names.js';
 import { decisionWords } from './decision-words.js';
-import type { NormalPolicy } from './policy-normal-form.js';
 import { renderTable } from './text-table.js';
 
 /**

@@ -1,19 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  BUILTIN_ENTITY_TYPES,
-  connectDatabase,
-  DEFAULT_TIMEOUTS,
-  createRowguard,
-  tableNames,
-  type AttributeType,
-  type DatabaseConnection,
-  type Domain,
-  type Rowguard,
-} from '@rowguard/core';
+import { connectDatabase, DEFAULT_TIMEOUTS, createRowguard, type AttributeType, type DatabaseConnection, type Domain, type Rowguard } from '@rowguard/core';
+import { engineSettingsFor } from '@rowguard/policy';
 import type { CliTimeouts } from './cli-args.js';
-import { CliError, EXIT, formatProblem, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
-import { existingAttributes, schemaPresent, storedEntityTypes } from './schema-introspect.js';
+import { CliError, EXIT, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
 
 /**
  * The table prefix the CLI uses (the engine's default).
@@ -49,8 +39,9 @@ export interface OpenEngine {
 /**
  * Opens the database named by a URL and creates the engine on it. Attributes come from the contact table's
  * existing columns plus `declared` (a policy file's declarations; a type that contradicts an existing column is
- * refused, exit 2). With `requireSchema`, a database without the engine's schema is refused (exit 3) and a
- * missing SQLite file is never created. Connection failures, cut connections and timeouts exit 3.
+ * refused, exit 2: see `engineSettingsFor` in `@rowguard/policy`). With `requireSchema`, a database without the
+ * engine's schema is refused (exit 3) and a missing SQLite file is never created. Connection failures, cut
+ * connections and timeouts exit 3.
  *
  * @example
  * ```ts
@@ -91,39 +82,28 @@ export async function openEngine(
     throw new CliError('database_error', `cannot open ${redactUrls(url)}: ${e.message}`, EXIT.database);
   }
   try {
-    const tables = tableNames(TABLE_PREFIX);
-    const hasSchema = await schemaPresent(connection.db, connection.dialect, tables.domain);
+    // Attributes and host object types: the database's columns and stored entries, plus what a policy declares.
+    const settings = await engineSettingsFor(connection.db, connection.dialect, {
+      tablePrefix: TABLE_PREFIX,
+      declared: options.declared,
+      entityTypes: options.entityTypes,
+      declaredAt: options.declaredAt,
+    });
+    const { hasSchema } = settings;
     if (options.requireSchema && !hasSchema) {
       throw new CliError('no_schema', `${redactUrls(url)} has no rowguard schema (run \`rowguard migrate\` or \`rowguard apply <file>\` first)`, EXIT.database);
     }
-    const attributes = hasSchema ? await existingAttributes(connection.db, connection.dialect, tables.contact) : new Map<string, AttributeType>();
-    for (const [name, type] of options.declared ?? []) {
-      const existing = attributes.get(name);
-      if (existing !== undefined && existing !== type) {
-        const message = `attribute '${name}' is declared ${type}, but the database column is ${existing} (column types are never changed)`;
-        const where = options.declaredAt?.(name);
-        throw new CliError('attribute_type_conflict', where ? formatProblem({ ...where, message }) : message, EXIT.badInput, where ? [{ ...where, message }] : []);
-      }
-      attributes.set(name, type);
-    }
-    const entityTypes = new Set(options.entityTypes ?? []);
-    // A schema whose creation was cut off may lack the entry table: `migrate` then completes it.
-    if (hasSchema && (await schemaPresent(connection.db, connection.dialect, tables.entry))) {
-      for (const type of await storedEntityTypes(connection.db, tables.entry)) entityTypes.add(type);
-    }
-    for (const builtin of BUILTIN_ENTITY_TYPES) entityTypes.delete(builtin);
     const reported: unknown[] = [];
     const engine = createRowguard({
       db: connection.db,
       dialect: connection.dialect,
       tablePrefix: TABLE_PREFIX,
-      contacts: { attributes: Object.fromEntries([...attributes].map(([n, type]) => [n, { type }])) },
-      entityTypes: [...entityTypes].sort(),
+      ...settings.config,
       relationships: { secondDegree: options.secondDegree === true },
       onError: (error) => reported.push(error),
       decisionTimeoutMs: connectTimeoutMs + statementTimeoutMs,
     });
-    return { url, connection, engine, hasSchema, attributes, reported, close: () => connection.close() };
+    return { url, connection, engine, hasSchema, attributes: settings.attributes, reported, close: () => connection.close() };
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw toCliError(err);

@@ -1,19 +1,5 @@
+import type { PolicyReporter, Progress } from '@rowguard/policy';
 import type { CliIo } from './cli-io.js';
-
-/**
- * Progress of a long operation.
- *
- * @example
- * ```ts
- * const progress: Progress = createProgress(io, 'applying', total, { quiet: false });
- * ```
- */
-export interface Progress {
-  /** Counts one unit of work done. */
-  tick(): void;
-  /** Ends the progress line. */
-  done(): void;
-}
 
 /**
  * At least this many units make an operation "long" enough to report progress.
@@ -64,5 +50,21 @@ export function createProgress(io: CliIo, label: string, total: number, options:
       if (io.errIsTty) io.err(`\r${line()}\n`);
       else if (count !== total || lastStep !== 10) io.err(`${line()}\n`);
     },
+  };
+}
+
+/**
+ * The policy package's reporter for a command: progress of long applies on stderr (see {@link createProgress}),
+ * none with `quiet`; warnings on stderr as `warning: ...` (always).
+ *
+ * @example
+ * ```ts
+ * await syncPolicy(open.engine, validated, { prune, dryRun, force, actor, reporter: cliReporter(ctx.io, { quiet: false }) });
+ * ```
+ */
+export function cliReporter(io: CliIo, options: { quiet: boolean }): PolicyReporter {
+  return {
+    progress: (label, total) => createProgress(io, label, total, options),
+    warning: (message) => io.err(`warning: ${message}\n`),
   };
 }

@@ -2,7 +2,7 @@ import { ATTRIBUTE_TYPES, ENTRY_OPERATIONS, MEMBERSHIP_STATUSES } from '@rowguar
 import { z } from 'zod';
 
 /**
- * The policy file format version this CLI reads and writes.
+ * The policy file format version this package reads and writes.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
+import { PolicyFileError, type PolicyProblem } from './policy-file-error.js';
 import { jsonSyntaxError } from './json-syntax-check.js';
 import { isStackExhaustion, MAX_POLICY_DEPTH, yamlShapeProblems } from './policy-yaml-limits.js';
 
@@ -66,7 +66,7 @@ function problemAt(file: string, lc: LineCounter, offset: number, message: strin
 /**
  * Parses a policy text: JSON (strict) when the file name ends in `.json`, YAML otherwise. Syntax errors,
  * duplicate keys, anchors bombs, tags outside YAML's core schema and nesting deeper than
- * {@link MAX_POLICY_DEPTH} are refused with a {@link CliError} (exit 2) naming the line.
+ * {@link MAX_POLICY_DEPTH} are refused with a {@link PolicyFileError} (kind `invalid`) naming the line.
  *
  * @example
  * ```ts
@@ -82,12 +82,12 @@ export function parsePolicyText(source: string, file: string): PolicyText {
     doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
   } catch (err) {
     if (!isStackExhaustion((err as Error).message)) throw err;
-    throw new CliError('invalid_policy', `${file}: cannot be parsed`, EXIT.badInput, [problemAt(file, lineCounter, 0, tooDeep)]);
+    throw new PolicyFileError('invalid_policy', 'invalid', `${file}: cannot be parsed`, [problemAt(file, lineCounter, 0, tooDeep)]);
   }
   if (json) {
     const bad = jsonSyntaxError(source);
     if (bad) {
-      throw new CliError('invalid_policy', `${file}: not valid JSON`, EXIT.badInput, [
+      throw new PolicyFileError('invalid_policy', 'invalid', `${file}: not valid JSON`, [
         problemAt(file, lineCounter, bad.offset, `JSON syntax error: ${bad.message}`),
       ]);
     }
@@ -100,15 +100,15 @@ export function parsePolicyText(source: string, file: string): PolicyText {
       const opened = quote === undefined ? -1 : openingQuote(source, e.pos[0], quote);
       return opened >= 0 ? problemAt(file, lineCounter, opened, `${message} (the string opened here is never closed)`) : problemAt(file, lineCounter, e.pos[0], message);
     });
-    throw new CliError('invalid_policy', `${file}: cannot be parsed`, EXIT.badInput, problems);
+    throw new PolicyFileError('invalid_policy', 'invalid', `${file}: cannot be parsed`, problems);
   }
   const shape = yamlShapeProblems(doc, file, lineCounter);
-  if (shape.length > 0) throw new CliError('invalid_policy', `${file}: invalid policy file`, EXIT.badInput, shape);
+  if (shape.length > 0) throw new PolicyFileError('invalid_policy', 'invalid', `${file}: invalid policy file`, shape);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    throw new CliError('invalid_policy', `${file}: ${(err as Error).message}`, EXIT.badInput, [
+    throw new PolicyFileError('invalid_policy', 'invalid', `${file}: ${(err as Error).message}`, [
       { file, line: 1, column: 1, field: '', message: (err as Error).message },
     ]);
   }
@@ -154,7 +154,7 @@ export async function readPolicyFile(path: string): Promise<PolicyText> {
   try {
     source = await readFile(path, 'utf8');
   } catch (err) {
-    throw new CliError('unreadable_policy', `cannot read policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.badInput);
+    throw new PolicyFileError('unreadable_policy', 'invalid', `cannot read policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parsePolicyText(source, path);
 }

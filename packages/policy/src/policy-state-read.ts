@@ -47,7 +47,7 @@ export interface DatabaseState {
   readonly unkeyedEntries: readonly { id: number; groups: readonly string[]; roles: readonly string[] }[];
   /** Keyed entries that cannot be exported because they refer to a contact without a key. */
   readonly inexpressible: readonly string[];
-  /** Rows that are stored but that this CLI does not read (for example delegated entries). */
+  /** Rows that are stored but that this package does not read (for example delegated entries). */
   readonly skipped: readonly string[];
 }
 
@@ -81,7 +81,7 @@ export function isUnkeyed(key: string): boolean {
  *
  * @example
  * ```ts
- * const state = await readDatabaseState(open.engine, { id: domain.id, name: domain.name }, ['country']);
+ * const state = await readDatabaseState(engine, { id: domain.id, name: domain.name }, ['country']);
  * ```
  */
 export async function readDatabaseState(

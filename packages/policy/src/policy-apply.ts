@@ -1,11 +1,12 @@
 import type { EntryInput, EntryOperation, PolicyAdmin } from '@rowguard/core';
-import { CliError, EXIT, formatProblem, toCliError } from './cli-errors.js';
+import { asPolicyFileError } from './failure-classify.js';
+import { formatProblem, PolicyFileError } from './policy-file-error.js';
 import { criteriaGroupNames, criteriaToIds } from './criteria-keys.js';
 import type { DocPath, PolicyText } from './policy-file-read.js';
 import type { Change, ChangeKind } from './policy-diff.js';
 import { splitKey, type NormalObject, type NormalOwner, type NormalPolicy } from './policy-normal-form.js';
 import type { StateIds } from './policy-state-read.js';
-import type { Progress } from './progress-report.js';
+import type { Progress } from './policy-reporter.js';
 
 /**
  * What writing a diff needs.
@@ -46,7 +47,7 @@ function dependencyOrder(policy: NormalPolicy, names: readonly string[]): string
 
 function need(map: ReadonlyMap<string, number>, key: string, what: string): number {
   const id = map.get(key);
-  if (id === undefined) throw new CliError('unknown_reference', `${what} '${key}' has no id (not stored)`, EXIT.badInput);
+  if (id === undefined) throw new PolicyFileError('unknown_reference', 'refused', `${what} '${key}' has no id (not stored)`);
   return id;
 }
 
@@ -95,7 +96,7 @@ function objectInput(object: NormalObject, ids: StateIds): EntryInput['object'] 
  *
  * @example
  * ```ts
- * await domain.admin('rowguard-cli').transaction((admin) => writeChanges(diff.changes, { admin, desired, current, ids, progress }));
+ * await domain.admin('installer').transaction((admin) => writeChanges(diff.changes, { admin, desired, current, ids, progress }));
  * ```
  */
 export async function writeChanges(changes: readonly Change[], ctx: ApplyContext): Promise<void> {
@@ -370,13 +371,14 @@ export async function writeDelegations(todo: readonly Change[], ctx: ApplyContex
   }
 }
 
-function located(change: Change, err: unknown, ctx: ApplyContext): CliError {
-  const e = toCliError(err);
+/** The error of a change, as a {@link PolicyFileError} that names the change and, when known, the line that asked for it. */
+function located(change: Change, err: unknown, ctx: ApplyContext): PolicyFileError {
+  const e = asPolicyFileError(err);
   const path = ctx.origins?.get(`${change.kind}:${change.key}`);
   if (ctx.text && path) {
     const at = ctx.text.locate(path);
     const problem = { file: ctx.text.file, ...at, field: '', message: `${change.label}: ${e.message}` };
-    return new CliError(e.code, formatProblem(problem), e.exitCode, [problem]);
+    return new PolicyFileError(e.code, e.kind, formatProblem(problem), [problem], { cause: err });
   }
-  return new CliError(e.code, `${change.action} ${change.label}: ${e.message}`, e.exitCode);
+  return new PolicyFileError(e.code, e.kind, `${change.action} ${change.label}: ${e.message}`, [], { cause: err });
 }

@@ -54,7 +54,7 @@ export function storedObjects(p: NormalPolicy): number {
  * @example
  * ```ts
  * const guard = pruneGuard(state.policy, diff);
- * if (guard.exceeded && !force) throw new CliError('prune_too_large', guard.message, EXIT.badInput);
+ * if (guard.exceeded && !force) throw new PolicyFileError('prune_too_large', 'refused', guard.message);
  * ```
  */
 export function pruneGuard(current: NormalPolicy, diff: PolicyDiff): PruneGuard {

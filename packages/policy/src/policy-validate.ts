@@ -11,9 +11,8 @@ import {
   type FieldValue,
 } from '@rowguard/core';
 import type { z } from 'zod';
-import { DEFAULT_DOMAIN } from './cli-args.js';
-import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';
 import { criteriaGroupNames, criteriaToIds } from './criteria-keys.js';
+import { PolicyFileError, type PolicyProblem } from './policy-file-error.js';
 import { fieldName, type DocPath, type PolicyText } from './policy-file-read.js';
 import { policyFileSchema, type FileCriteria, type ObjectFile, type OwnerFile, type PolicyFile } from './policy-file-schema.js';
 import {
@@ -25,7 +24,15 @@ import {
   type NormalPolicy,
 } from './policy-normal-form.js';
 
-export { DEFAULT_DOMAIN } from './cli-args.js';
+/**
+ * The domain a policy is for when the file names none (and the caller gives none).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_DOMAIN; // 'default'
+ * ```
+ */
+export const DEFAULT_DOMAIN = 'default';
 
 /**
  * A policy file that passed every check, in normal form, with the file position of every object.
@@ -134,7 +141,7 @@ function objectOf(object: ObjectFile): NormalObject {
  * unknown references (contacts, groups, roles, entries), static-only owners and assignees, declared attributes
  * and their value types, criteria (fields, tokens, types, through the engine's own checker), cycles between
  * smart groups and between delegations, known permission names. Every problem is reported with its line;
- * any problem throws a {@link CliError} (exit 2).
+ * any problem throws a {@link PolicyFileError} (kind `invalid`). `domain` overrides the file's domain.
  *
  * @example
  * ```ts
@@ -144,13 +151,13 @@ function objectOf(object: ObjectFile): NormalObject {
  */
 export function validatePolicy(text: PolicyText, options: { domain?: string | undefined } = {}): ValidatedPolicy {
   const nothing = emptyDocumentProblem(text);
-  if (nothing) throw new CliError('empty_policy', `${text.file}: the file declares no policy`, EXIT.badInput, [nothing]);
+  if (nothing) throw new PolicyFileError('empty_policy', 'invalid', `${text.file}: the file declares no policy`, [nothing]);
   if (options.domain !== undefined && /\p{Cc}/u.test(options.domain)) {
-    throw new CliError('usage', '--domain may not contain control characters (NUL, tab, newline, ...)', EXIT.badInput);
+    throw new PolicyFileError('usage', 'invalid', '--domain may not contain control characters (NUL, tab, newline, ...)');
   }
   const parsed = policyFileSchema.safeParse(text.data);
   if (!parsed.success) {
-    throw new CliError('invalid_policy', `${text.file}: invalid policy file`, EXIT.badInput, sortProblems(zodProblems(parsed.error, text)));
+    throw new PolicyFileError('invalid_policy', 'invalid', `${text.file}: invalid policy file`, sortProblems(zodProblems(parsed.error, text)));
   }
   const file = parsed.data;
   const problems = new Problems(text);
@@ -469,7 +476,7 @@ export function validatePolicy(text: PolicyText, options: { domain?: string | un
   }
 
   if (problems.list.length > 0) {
-    throw new CliError('invalid_policy', `${text.file}: invalid policy file`, EXIT.badInput, sortProblems(problems.list));
+    throw new PolicyFileError('invalid_policy', 'invalid', `${text.file}: invalid policy file`, sortProblems(problems.list));
   }
   return { text, file, policy, origins };
 }

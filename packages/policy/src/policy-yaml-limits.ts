@@ -1,5 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
-import type { PolicyProblem } from './cli-errors.js';
+import type { PolicyProblem } from './policy-file-error.js';
 
 /**
  * How deeply a policy document may nest maps and lists. Real policies stay far below it (criteria nest a few

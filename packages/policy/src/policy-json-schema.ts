@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { policyFileSchema } from './policy-file-schema.js';
 
 /**
- * Where the committed JSON Schema lives, relative to the CLI package.
+ * Where the committed JSON Schema lives, relative to the policy package (which exports it as
+ * `@rowguard/policy/policy-file.schema.json`).
  *
  * @example
  * ```ts
@@ -12,9 +14,19 @@ import { policyFileSchema } from './policy-file-schema.js';
 export const JSON_SCHEMA_FILE = 'policies/rowguard-policy.schema.json';
 
 /**
+ * The committed JSON Schema's absolute path, inside the installed policy package.
+ *
+ * @example
+ * ```ts
+ * readFileSync(JSON_SCHEMA_PATH, 'utf8') === policyJsonSchemaText(); // true
+ * ```
+ */
+export const JSON_SCHEMA_PATH = fileURLToPath(new URL(`../${JSON_SCHEMA_FILE}`, import.meta.url));
+
+/**
  * The policy file format as JSON Schema (draft 2020-12), generated from the zod schema, for editors (e.g. the
  * YAML language server's `# yaml-language-server: $schema=...`). Checks that need the whole file (references,
- * duplicates, cycles) are not expressible in JSON Schema; `rowguard apply --dry-run` makes them.
+ * duplicates, cycles) are not expressible in JSON Schema; `validatePolicy` (and `rowguard apply --dry-run`) makes them.
  *
  * @example
  * ```ts
