@@ -16,7 +16,7 @@ import { subjectInputSchema, type ResolvedSubject, type SubjectInput } from './s
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type ResolveOptions, type SubjectContributor } from './subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from './access-plan.js';
 import type { Operation } from './operation-model.js';
-import { isoDay } from './relationship-access.js';
+import { isoDay } from './relationship-model.js';
 import { GrantSizeEstimator } from './clause-shape.js';
 import {
   BUILTIN_ENTITY_TYPES,
