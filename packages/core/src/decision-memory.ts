@@ -1,7 +1,7 @@
 import { compareTiers, sameTier, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
 import { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
 import type { ContactFacts, ObjectRef, PolicySnapshot } from './policy-model.js';
-import { relationCovers } from './relationship-access.js';
+import { relationCovers } from './relationship-model.js';
 
 /** Why a decision came out the way it did. */
 export type DecisionReason =

@@ -2,7 +2,7 @@ import { isToken, type Criteria, type CriteriaValue } from './criteria-schema.js
 import { likeMatcher } from './like-pattern.js';
 import type { ContactFacts, FieldValue, GroupDef } from './policy-model.js';
 import { MAX_GROUP_NESTING } from './policy-limits.js';
-import type { Relation } from './relationship-access.js';
+import type { Relation } from './relationship-model.js';
 import { compareValues } from './text-order.js';
 
 /** What criteria evaluation needs besides the contact: the groups and the subject's values for tokens. */

@@ -14,7 +14,7 @@ import {
   type SqlContext,
 } from './membership-sql.js';
 import type { ObjectRef } from './policy-model.js';
-import { relatedSql } from './relationship-access.js';
+import { relatedSql } from './relationship-sql.js';
 
 /**
  * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into

@@ -1,6 +1,6 @@
 import type { Criteria } from './criteria-schema.js';
 import type { EntryOperation } from './operation-model.js';
-import type { RelationshipTypeDef } from './relationship-access.js';
+import type { RelationshipTypeDef } from './relationship-model.js';
 
 /** Membership statuses of a static group; only `Added` counts as membership. */
 export const MEMBERSHIP_STATUSES = ['Added', 'Removed', 'Pending'] as const;

@@ -17,7 +17,7 @@ import type {
   RoleDef,
 } from './policy-model.js';
 import type { TableNames } from './table-names.js';
-import type { RelationshipPermission, RelationshipRow, RelationshipTypeDef } from './relationship-access.js';
+import type { RelationshipPermission, RelationshipRow, RelationshipTypeDef } from './relationship-model.js';
 import { consistentRead } from './consistent-read.js';
 import { deepFreeze } from './deep-freeze.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EntryDef, FieldValue } from './policy-model.js';
-import type { Relation } from './relationship-access.js';
+import type { Relation } from './relationship-model.js';
 
 /**
  * zod schema of a subject as a host names it: a contact id, a host user id (looked up through the user <->

@@ -5,7 +5,7 @@ import type { PermissionRegistry } from './functional-permissions.js';
 import { operationWithin, type EntryOperation } from './operation-model.js';
 import type { ContactFacts, EntryDef, PolicySnapshot } from './policy-model.js';
 import { loadContactFacts, loadRelationships, type StoreContext } from './policy-store.js';
-import { computeRelations } from './relationship-access.js';
+import { computeRelations } from './relationship-model.js';
 import { linkedContactOf, linkedUserOf } from './user-links.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 import { deepFreeze, FrozenSet, immutableCopy } from './deep-freeze.js';

@@ -1,74 +1,22 @@
-import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { Expression, SelectQueryBuilder, SqlBool } from 'kysely';
 import { z } from 'zod';
-import { buildPlan, type AccessPlan } from './access-plan.js';
-import { decideInMemory, type DecisionDetail } from './decision-memory.js';
+import type { DecisionDetail } from './decision-memory.js';
 import { toExplanation, type Explanation } from './decision-explanation.js';
-import { identifierSchema, parseIdentifier } from './engine-config.js';
+import { identifierSchema } from './engine-config.js';
 import { AccessDeniedError } from './engine-errors.js';
-import { SQL_FALSE, type SqlContext } from './membership-sql.js';
+import { SQL_FALSE } from './membership-sql.js';
 import { operationSchema, type Operation } from './operation-model.js';
-import { compileClause } from './permission-clause.js';
-import type { PolicySnapshot } from './policy-model.js';
-import { loadContactFacts } from './policy-store.js';
 import type { ResolvedSubject, SubjectInput } from './subject-model.js';
 import type { EngineInternals } from './engine-internals.js';
-import {
-  chooseShape,
-  clauseShapeSettingSchema,
-  shapeReason,
-  type ClausePurpose,
-  type ClauseShape,
-  type ClauseShapeSetting,
-  type ShapeChoice,
-} from './clause-shape.js';
 import { candidateSchema, decideCreate, type CandidateInput, type CreateDecision } from './create-check.js';
-import {
-  conditionsHold,
-  entityAllowed,
-  entityClauseSql,
-  NO_ENTITY,
-  permittedEntities,
-  type EntityPermission,
-} from './entity-permissions.js';
-import { entityTypeSchema } from './policy-admin-schemas.js';
-import { PolicyError } from './engine-errors.js';
-import type { FieldValue } from './policy-model.js';
+import { NO_ENTITY, type EntityPermission } from './entity-permissions.js';
 import { withDeadline } from './decision-deadline.js';
+import { SessionPlans } from './session-plans.js';
+import { clauseQuerySql, shapedClause, type ClauseExplanation, type ClauseOptions } from './session-clause.js';
+import { allowedAmong, decideContact, FAILED_DETAIL, permittedIdsPage } from './session-contact-decisions.js';
+import { entityClauseFor, entityIdAllowed, entityPermissionFor } from './session-entities.js';
 
-/** Options of the SQL form. */
-export interface ClauseOptions {
-  /** The alias (or table name) of the contact table in the host's query. Default: the contact table's name. */
-  readonly alias?: string;
-  /**
-   * What the host's query does with the clause: `page` (ORDER BY ... LIMIT over its own index; the default) or
-   * `count`. It steers the clause's shape, never its answer.
-   */
-  readonly purpose?: ClausePurpose;
-  /** Force one shape for this clause (default: the engine's `clauseShape` setting, normally `auto`). */
-  readonly shape?: ClauseShapeSetting;
-}
-
-/** The SQL form with the shape choices behind it (see {@link SubjectSession.explainClause}). */
-export interface ClauseExplanation {
-  readonly operation: Operation;
-  readonly purpose: ClausePurpose;
-  readonly shapes: readonly ShapeChoice[];
-  /** `select <id> from <contact table> as <alias> where <clause>`, compiled for this dialect. */
-  readonly sql: string;
-  readonly parameters: readonly unknown[];
-  readonly error?: string;
-}
-
-const ERROR_DETAIL: DecisionDetail = {
-  allowed: false,
-  reason: 'error',
-  applicable: [],
-  decidingTier: null,
-  deciding: null,
-  losers: [],
-  conflicts: [],
-  extension: null,
-};
+export type { ClauseExplanation, ClauseOptions } from './session-clause.js';
 
 const idsSchema = z.array(z.number().int().positive()).max(100_000);
 const contactIdSchema = z.number().int().positive();
@@ -78,6 +26,11 @@ const contactIdSchema = z.number().int().positive();
  * version (one indexed lookup) and re-resolves the subject when anything changed, so a committed change is seen
  * by the very next call in every process. Every method fails closed: an error yields deny (or a constant-false
  * clause) and is reported through the engine's `onError`.
+ *
+ * The class validates input, bounds each call by the decision timeout and turns errors into denials; the work
+ * itself is in `session-plans.ts` (subject and plan cache), `session-contact-decisions.ts` (contacts, in memory
+ * and through SQL), `session-clause.ts` (the SQL form and its shapes) and `session-entities.ts` (non-contact
+ * types).
  *
  * @example
  * ```ts
@@ -90,33 +43,14 @@ export class SubjectSession {
   readonly #engine: EngineInternals;
   readonly #domainId: number;
   readonly #input: SubjectInput;
-  #resolved: { version: number; today: string; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> } | undefined;
+  readonly #plans: SessionPlans;
 
   constructor(engine: EngineInternals, domainId: number, input: SubjectInput) {
     this.#engine = engine;
     this.#domainId = domainId;
     // Frozen: observers (`onDecision`) receive it, and it must stay the subject this session decides for.
     this.#input = Object.freeze({ ...input });
-  }
-
-  async #current(): Promise<{ snapshot: PolicySnapshot; subject: ResolvedSubject; plans: Map<Operation, AccessPlan> }> {
-    const snapshot = await this.#engine.snapshot(this.#domainId);
-    const today = this.#engine.today();
-    if (this.#resolved?.version !== snapshot.version || this.#resolved.today !== today) {
-      const subject = await this.#engine.resolve(snapshot, this.#input);
-      this.#resolved = { version: snapshot.version, today, subject, plans: new Map() };
-    }
-    return { snapshot, subject: this.#resolved.subject, plans: this.#resolved.plans };
-  }
-
-  async #plan(op: Operation): Promise<{ snapshot: PolicySnapshot; plan: AccessPlan }> {
-    const { snapshot, subject, plans } = await this.#current();
-    let plan = plans.get(op);
-    if (!plan) {
-      plan = buildPlan(snapshot, subject, op, await this.#engine.adjust(subject, op, snapshot));
-      plans.set(op, plan);
-    }
-    return { snapshot, plan };
+    this.#plans = new SessionPlans(engine, domainId, this.#input);
   }
 
   /** Runs one decision's work within the engine's decision timeout (past it: `DatabaseTimeoutError`, so deny). */
@@ -138,7 +72,7 @@ export class SubjectSession {
    */
   async resolve(): Promise<ResolvedSubject | undefined> {
     try {
-      return (await this.#timed('resolve', () => this.#current())).subject;
+      return (await this.#timed('resolve', () => this.#plans.current())).subject;
     } catch (err) {
       this.#fail('resolve', err);
       return undefined;
@@ -165,16 +99,12 @@ export class SubjectSession {
     try {
       const op = operationSchema.parse(operation);
       const id = contactIdSchema.parse(contactId);
-      const { detail, plan } = await this.#timed(action, async () => {
-        const { snapshot, plan } = await this.#plan(op);
-        const facts = (await loadContactFacts(this.#engine.store, [id])).get(id);
-        return { detail: decideInMemory(plan, snapshot, facts), plan };
-      });
+      const { detail, plan } = await this.#timed(action, () => decideContact(this.#plans, op, id));
       this.#engine.decided({ domainId: this.#domainId, subject: this.#input, operation: op, contactId: id, allowed: detail.allowed });
       return { detail, subject: plan.subject };
     } catch (error) {
       this.#fail(action, error);
-      return { detail: { ...ERROR_DETAIL }, subject: this.#resolved?.subject ?? null, error };
+      return { detail: { ...FAILED_DETAIL }, subject: this.#plans.lastSubject, error };
     }
   }
 
@@ -216,7 +146,7 @@ export class SubjectSession {
    */
   async clause(operation: Operation, options: ClauseOptions = {}): Promise<Expression<SqlBool>> {
     try {
-      return (await this.#timed('clause', () => this.#shapedClause(operation, options))).clause;
+      return (await this.#timed('clause', () => shapedClause(this.#plans, operation, options))).clause;
     } catch (error) {
       this.#fail('clause', error);
       return SQL_FALSE;
@@ -235,74 +165,13 @@ export class SubjectSession {
   async explainClause(operation: Operation, options: ClauseOptions = {}): Promise<ClauseExplanation> {
     const purpose = options.purpose ?? 'page';
     try {
-      const { clause, choices, alias } = await this.#timed('explainClause', () => this.#shapedClause(operation, options));
-      const id = sql.ref(`${alias}.${this.#engine.store.contacts.columns.id}`);
-      const compiled = sql`select ${id} from ${sql.table(this.#engine.contactTable)} as ${sql.id(alias)} where ${clause}`.compile(this.#engine.store.db);
+      const { clause, choices, alias } = await this.#timed('explainClause', () => shapedClause(this.#plans, operation, options));
+      const compiled = clauseQuerySql(this.#engine, clause, alias);
       return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters };
     } catch (error) {
       this.#fail('explainClause', error);
       return { operation, purpose, shapes: [], sql: '', parameters: [], error: error instanceof Error ? error.message : String(error) };
     }
-  }
-
-  async #shapedClause(
-    operation: Operation,
-    options: ClauseOptions,
-  ): Promise<{ clause: RawBuilder<SqlBool>; choices: ShapeChoice[]; alias: string }> {
-    const op = operationSchema.parse(operation);
-    const alias = parseIdentifier(options.alias ?? this.#engine.contactTable, 'alias');
-    const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
-    const setting = clauseShapeSettingSchema.parse(options.shape ?? this.#engine.clauseShape);
-    const { snapshot, plan } = await this.#plan(op);
-    // First pass: which static-group sets does the clause test? Then one shape for each, then the clause.
-    const seen = new Set<string>();
-    this.#compile(plan, snapshot, alias, undefined, seen);
-    const shapes = new Map<string, ClauseShape>();
-    const choices: ShapeChoice[] = [];
-    const dialect = this.#engine.dialect;
-    for (const key of seen) {
-      const groups = key.split(',').map(Number);
-      if (setting !== 'auto') {
-        // `array` is PostgreSQL syntax; elsewhere its equivalent is `in`.
-        const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
-        shapes.set(key, shape);
-        choices.push({ groups, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
-      } else if (dialect === 'sqlite') {
-        shapes.set(key, 'exists');
-        choices.push({ groups, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
-      } else {
-        const grant = (await this.#engine.grantSizes.isSmall(plan.subject.domainId, groups)) ? 'small' : 'large';
-        const shape = chooseShape(dialect, purpose, grant);
-        shapes.set(key, shape);
-        choices.push({ groups, shape, grant, why: shapeReason(dialect, purpose, grant, shape) });
-      }
-    }
-    return { clause: this.#compile(plan, snapshot, alias, shapes), choices, alias };
-  }
-
-  #compile(
-    plan: AccessPlan,
-    snapshot: PolicySnapshot,
-    alias: string,
-    shapes?: ReadonlyMap<string, ClauseShape>,
-    seen?: Set<string>,
-  ): RawBuilder<SqlBool> {
-    const ctx: SqlContext = {
-      dialect: this.#engine.dialect,
-      tables: this.#engine.store.tables,
-      fields: this.#engine.store.fields,
-      alias,
-      idColumn: this.#engine.store.contacts.columns.id,
-      groups: snapshot.groups,
-      subjectValues: plan.subject.values,
-      counter: { n: 0 },
-      subjectContactId: plan.subject.contactId,
-      today: this.#engine.today(),
-      secondDegree: this.#engine.secondDegree,
-      ...(shapes ? { shapes } : {}),
-      ...(seen ? { seen } : {}),
-    };
-    return compileClause(plan, this.#engine.store.contacts, ctx);
   }
 
   /**
@@ -335,21 +204,7 @@ export class SubjectSession {
     try {
       const ids = [...new Set(idsSchema.parse(contactIds))];
       const op = operationSchema.parse(operation);
-      const found = await this.#timed('checkMany', async () => {
-        const { snapshot, plan } = await this.#plan(op);
-        const { db, contacts } = this.#engine.store;
-        const alias = 'rg_c';
-        const clause = this.#compile(plan, snapshot, alias);
-        const out: number[] = [];
-        for (let i = 0; i < ids.length; i += 500) {
-          const part = ids.slice(i, i + 500);
-          const { rows } = await sql<{ id: unknown }>`select ${sql.ref(`${alias}.${contacts.columns.id}`)} as ${sql.id('id')} from ${sql.table(
-            this.#engine.contactTable,
-          )} as ${sql.id(alias)} where ${sql.ref(`${alias}.${contacts.columns.id}`)} in (${sql.join(part)}) and ${clause}`.execute(db);
-          for (const r of rows) out.push(Number(r.id));
-        }
-        return out;
-      });
+      const found = await this.#timed('checkMany', () => allowedAmong(this.#plans, op, ids));
       for (const id of found) allowed.add(id);
       return allowed;
     } catch (error) {
@@ -372,17 +227,7 @@ export class SubjectSession {
     try {
       const limit = z.number().int().min(1).max(10_000).parse(page.limit ?? 100);
       const after = z.number().int().min(0).parse(page.afterId ?? 0);
-      const { contacts, db } = this.#engine.store;
-      const alias = 'rg_c';
-      const id = sql.ref(`${alias}.${contacts.columns.id}`);
-      const rows = await this.#timed('listIds', async () => {
-        const { clause } = await this.#shapedClause(operation, { alias, purpose: 'page' });
-        const result = await sql<{ id: unknown }>`select ${id} as ${sql.id('id')} from ${sql.table(this.#engine.contactTable)} as ${sql.id(
-          alias,
-        )} where ${id} > ${after} and ${clause} order by ${id} limit ${limit}`.execute(db);
-        return result.rows;
-      });
-      return rows.map((r) => Number(r.id));
+      return await this.#timed('listIds', () => permittedIdsPage(this.#plans, operation, limit, after));
     } catch (error) {
       this.#fail('listIds', error);
       return [];
@@ -402,22 +247,13 @@ export class SubjectSession {
   async checkCreate(candidate: CandidateInput): Promise<CreateDecision> {
     try {
       const c = candidateSchema.parse(candidate);
-      const { snapshot, plan } = await this.#timed('checkCreate', () => this.#plan('create'));
+      const { snapshot, plan } = await this.#timed('checkCreate', () => this.#plans.plan('create'));
       return decideCreate(plan, snapshot, c, this.#engine.store.fields);
     } catch (error) {
       this.#fail('checkCreate', error);
-      const detail: DecisionDetail = { ...ERROR_DETAIL };
-      return { allowed: false, addToGroups: [], failedCriteria: [], explanation: toExplanation(detail, this.#resolved?.subject ?? null, 'create', 0, error) };
+      const detail: DecisionDetail = { ...FAILED_DETAIL };
+      return { allowed: false, addToGroups: [], failedCriteria: [], explanation: toExplanation(detail, this.#plans.lastSubject, 'create', 0, error) };
     }
-  }
-
-  async #entityPermission(entity: string, operation: Operation): Promise<{ permission: EntityPermission; plan: AccessPlan }> {
-    const type = entityTypeSchema.parse(entity);
-    if (!this.#engine.entityTypes.has(type)) throw new PolicyError('invalid_input', `unknown object type '${type}'`, { entity: type });
-    const op = operationSchema.parse(operation);
-    const { plan, snapshot } = await this.#plan(op);
-    const permission = await this.#engine.adjustEntities(plan.subject, type, op, permittedEntities(plan, type), snapshot);
-    return { permission, plan };
   }
 
   /**
@@ -431,7 +267,7 @@ export class SubjectSession {
    */
   async permittedEntityIds(entity: string, operation: Operation): Promise<EntityPermission> {
     try {
-      return (await this.#timed('permittedEntityIds', () => this.#entityPermission(entity, operation))).permission;
+      return (await this.#timed('permittedEntityIds', () => entityPermissionFor(this.#plans, entity, operation))).permission;
     } catch (error) {
       this.#fail('permittedEntityIds', error);
       return NO_ENTITY;
@@ -449,24 +285,7 @@ export class SubjectSession {
    */
   async checkEntity(entity: string, operation: Operation, id: number, options: { table?: string; idColumn?: string } = {}): Promise<boolean> {
     try {
-      return await this.#timed('checkEntity', async () => {
-        const entityId = contactIdSchema.parse(id);
-        const { permission, plan } = await this.#entityPermission(entity, operation);
-        if (!entityAllowed(permission, entityId)) return false;
-        const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
-        if (conditions.length === 0) return true;
-        if (!options.table) throw new PolicyError('invalid_input', `conditions apply to '${entity}': pass its table to check one id`, { entity });
-        const table = identifierSchema.parse(options.table);
-        const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
-        const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${sql.ref(idColumn)} = ${entityId}`.execute(
-          this.#engine.store.db,
-        );
-        const row = rows[0];
-        if (!row) return false;
-        const values: Record<string, FieldValue> = {};
-        for (const [k, v] of Object.entries(row)) values[k] = v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : String(v);
-        return conditionsHold(conditions, values);
-      });
+      return await this.#timed('checkEntity', () => entityIdAllowed(this.#plans, entity, operation, contactIdSchema.parse(id), options));
     } catch (error) {
       this.#fail('checkEntity', error);
       return false;
@@ -487,11 +306,7 @@ export class SubjectSession {
     try {
       const alias = identifierSchema.parse(options.alias);
       const idColumn = identifierSchema.parse(options.idColumn ?? 'id');
-      return await this.#timed('entityClause', async () => {
-        const { permission, plan } = await this.#entityPermission(entity, operation);
-        const conditions = await this.#engine.entityConditions(plan.subject, entity, operation);
-        return entityClauseSql(permission, conditions, alias, idColumn);
-      });
+      return await this.#timed('entityClause', () => entityClauseFor(this.#plans, entity, operation, alias, idColumn));
     } catch (error) {
       this.#fail('entityClause', error);
       return SQL_FALSE;
@@ -508,7 +323,7 @@ export class SubjectSession {
    */
   async hasPermission(name: string): Promise<boolean> {
     try {
-      return (await this.#timed('hasPermission', () => this.#current())).subject.permissions.has(name);
+      return (await this.#timed('hasPermission', () => this.#plans.current())).subject.permissions.has(name);
     } catch (error) {
       this.#fail('hasPermission', error);
       return false;
