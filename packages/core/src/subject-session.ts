@@ -30,7 +30,7 @@ import {
   permittedEntities,
   type EntityPermission,
 } from './entity-permissions.js';
-import { entityTypeSchema } from './policy-admin-schemas.js';
+import { entityTypeSchema } from './admin/admin-schemas.js';
 import { PolicyError } from './engine-errors.js';
 import type { FieldValue } from './policy-model.js';
 import { withDeadline } from './decision-deadline.js';
