@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { candidateSchema, type CandidateInput, type CreateDecision } from './create-check.js';
 import type { EngineInternals } from './engine-internals.js';
 import { PolicyError } from './engine-errors.js';
-import type { AuditRecord, PolicyAdmin } from './policy-admin.js';
+import type { AuditRecord, PolicyAdmin } from './admin/policy-admin.js';
 import type { PolicySnapshot } from './policy-model.js';
 import { subjectInputSchema, type SubjectInput } from './subject-model.js';
 import { SubjectSession } from './subject-session.js';

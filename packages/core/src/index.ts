@@ -20,8 +20,8 @@ export {
   type ClauseShapeSetting,
   type ShapeChoice,
 } from './clause-shape.js';
-export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './policy-admin.js';
-export * from './policy-admin-schemas.js';
+export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './admin/policy-admin.js';
+export * from './admin/admin-schemas.js';
 export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './engine-errors.js';
 export {
   OPERATIONS,

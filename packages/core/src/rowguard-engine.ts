@@ -7,7 +7,7 @@ import type { DecisionRecord, EngineInternals } from './engine-internals.js';
 import { engineConfigSchema, type EngineConfig, type EngineConfigInput } from './engine-config.js';
 import { PolicyError, RowguardError } from './engine-errors.js';
 import { PermissionRegistry, type PermissionDefinition } from './functional-permissions.js';
-import { PolicyAdmin, type ChangeRecord } from './policy-admin.js';
+import { PolicyAdmin, type ChangeRecord } from './admin/policy-admin.js';
 import type { PolicySnapshot } from './policy-model.js';
 import { loadContactFacts, loadSnapshot, type StoreContext } from './policy-store.js';
 import { migrateSchema } from './schema-migrations.js';

@@ -4,7 +4,7 @@ import { identifierSchema } from './engine-config.js';
 import { PolicyError } from './engine-errors.js';
 import { conditionsHold, entityAllowed, entityClauseSql, permittedEntities, type EntityPermission } from './entity-permissions.js';
 import { operationSchema, type Operation } from './operation-model.js';
-import { entityTypeSchema } from './policy-admin-schemas.js';
+import { entityTypeSchema } from './admin/admin-schemas.js';
 import type { FieldValue } from './policy-model.js';
 import type { SessionPlans } from './session-plans.js';
 
