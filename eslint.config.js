@@ -25,6 +25,40 @@ function adapterImports(outside) {
   };
 }
 
+
+/** The core's folders in data-path order: a folder may import only from the folders before it (`model/` from none). */
+const CORE_LAYERS = ['model', 'connect', 'store', 'decide', 'sql', 'admin', 'engine'];
+
+/** Core files in `folder` may not import from the folders after it. */
+function coreLayer(folder) {
+  const later = CORE_LAYERS.slice(CORE_LAYERS.indexOf(folder) + 1).filter((f) => !(folder === 'admin' && f === 'sql'));
+  return {
+    files: [`packages/core/src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^\\.\\./(${[...later, 'index', 'extension'].join('|')})(/|\\.js$)`,
+              message: `core/${folder} follows the data path: it may import only from ${CORE_LAYERS.slice(0, CORE_LAYERS.indexOf(folder)).join(', ') || 'nothing outside itself'} (docs/architecture.md)`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** What an extension package's sources may import of rowguard: public entry points and `@rowguard/core/extension`. */
+const EXTENSION_IMPORTS = {
+  patterns: [
+    { group: ['@rowguard/core/*', '!@rowguard/core/extension'], message: "import '@rowguard/core' or '@rowguard/core/extension', never a deep path" },
+    { group: ['@rowguard/*/src/*', '@rowguard/*/dist/*'], message: "import a package's entry point, never its files" },
+    { regex: '^\\.\\./\\.\\./', message: "import other packages by name, never by a relative path" },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -48,6 +82,27 @@ export default tseslint.config(
   {
     files: ['packages/cli/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '**/test/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  ...CORE_LAYERS.map(coreLayer),
+  {
+    // Extension packages: the public entry points and the documented extension entry point only.
+    files: ['packages/hooks/src/**/*.ts', 'packages/policy/src/**/*.ts', 'packages/cli/src/**/*.ts', 'bench/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', EXTENSION_IMPORTS] },
+  },
+  {
+    // Examples are written as a host would: public entry points only.
+    files: ['examples/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@rowguard/*/*'], message: 'examples use only the public entry points, as a host does' },
+            { regex: '^\\.\\./\\.\\./', message: 'examples import rowguard packages by name' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['packages/adapters/**/*.ts'],

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type pg from 'pg';
-import type { DialectKind, TableNames } from '@rowguard/core';
+import type { DialectKind } from '@rowguard/core';
+import type { TableNames } from '@rowguard/core/extension';
 import { existsToIn, existsToScalarProbe } from './clause-rewrite.js';
 
 /** The first page every query returns: `order by sort_name, id limit 50`. */

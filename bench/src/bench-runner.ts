@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { Domain, TableNames } from '@rowguard/core';
+import type { Domain } from '@rowguard/core';
+import type { TableNames } from '@rowguard/core/extension';
 import {
   SHAPES,
   PAGE_SIZE,

@@ -1,5 +1,6 @@
 import type { Kysely, LogEvent } from 'kysely';
-import { buildPlan, criteriaFields, decideInMemory, loadContactFacts, type Domain, type Rowguard } from '@rowguard/core';
+import { type Domain, type Rowguard } from '@rowguard/core';
+import { buildPlan, criteriaFields, decideInMemory, loadContactFacts } from '@rowguard/core/extension';
 import type { BenchDatabase } from './bench-connections.js';
 import { createBenchEngine } from './bench-engine.js';
 import { DOMAIN_NAME, SCENARIOS, SIZES } from './dataset-plan.js';

@@ -1,4 +1,4 @@
-import { loadContactFacts } from '@rowguard/core';
+import { loadContactFacts } from '@rowguard/core/extension';
 import { expectPositionals } from './cli-args.js';
 import { EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';

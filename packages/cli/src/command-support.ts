@@ -1,4 +1,5 @@
-import { criteriaFields, operationSchema, OPERATIONS, type AttributeType, type Operation, type Rowguard, type StoreContext } from '@rowguard/core';
+import { operationSchema, OPERATIONS, type AttributeType, type Operation, type Rowguard } from '@rowguard/core';
+import { criteriaFields, type StoreContext } from '@rowguard/core/extension';
 import { DEFAULT_DOMAIN } from '@rowguard/policy';
 import { connectionTimeouts, stringOption } from './cli-args.js';
 import { CliError, EXIT, type PolicyProblem } from './cli-errors.js';

@@ -1,15 +1,5 @@
-import {
-  candidateFacts,
-  criteriaFields,
-  type CandidateInput,
-  type ContactFacts,
-  type CreateDecision,
-  type Domain,
-  type GroupDef,
-  type MembershipStatus,
-  type Rowguard,
-  type SubjectSession,
-} from '@rowguard/core';
+import { type CandidateInput, type ContactFacts, type CreateDecision, type Domain, type GroupDef, type MembershipStatus, type Rowguard, type SubjectSession } from '@rowguard/core';
+import { candidateFacts, criteriaFields } from '@rowguard/core/extension';
 import { z } from 'zod';
 import { CliError, EXIT } from './cli-errors.js';
 

@@ -1,4 +1,5 @@
-import { evaluateCriteria, isGroupMember, isToken, type ContactFacts, type Criteria, type CriteriaValue, type MemoryContext } from '@rowguard/core';
+import { type ContactFacts, type Criteria, type CriteriaValue } from '@rowguard/core';
+import { evaluateCriteria, isGroupMember, isToken, type MemoryContext } from '@rowguard/core/extension';
 
 /**
  * Names for ids, for sentences.

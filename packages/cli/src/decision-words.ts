@@ -1,15 +1,5 @@
-import {
-  buildPlan,
-  objectCovers,
-  type ContactFacts,
-  type EntryDef,
-  type Explanation,
-  type MemoryContext,
-  type Operation,
-  type PlannedEntry,
-  type PolicySnapshot,
-  type ResolvedSubject,
-} from '@rowguard/core';
+import { type ContactFacts, type EntryDef, type Explanation, type Operation, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { buildPlan, objectCovers, type MemoryContext, type PlannedEntry } from '@rowguard/core/extension';
 import { criteriaMissWords, criteriaWords, type WordNames } from './criteria-words.js';
 
 /**

@@ -2,38 +2,47 @@
  * `@rowguard/core`: ACL decisions for CRM contacts, and the same decisions as a SQL clause a host ANDs into
  * its own Kysely queries, on SQLite, MariaDB/MySQL and PostgreSQL.
  *
+ * This is the public entry point: everything a host uses, under semantic versioning. The engine's building
+ * blocks for extension packages (planning, the in-memory decision, the clause compiler, snapshot loading) are
+ * in `@rowguard/core/extension`, which may change between minor versions.
+ *
+ * @example
+ * ```ts
+ * import { connectDatabase, createRowguard } from '@rowguard/core';
+ * const { db } = await connectDatabase('sqlite:./crm.sqlite');
+ * const rowguard = await createRowguard({ db, config: { contacts: { attributes: { country: { type: 'text' } } } } });
+ * const domain = await rowguard.domain('default');
+ * const allowed = await domain.subject({ userId: 'wp:3' }).check('view', 12);
+ * ```
+ *
  * @packageDocumentation
  */
-export { createRowguard, Rowguard, Domain, type RowguardOptions, type EngineExtension } from './rowguard-engine.js';
-export { UserLinks, linkPageSchema, linkUserIdSchema, MAX_LINK_BATCH, type UserLink, type LinkPage } from './user-links.js';
-export { contactQuerySchema, MAX_CONTACT_PAGE, type ContactQuery, type ContactRecord } from './contact-query.js';
-export { SubjectSession, type ClauseOptions, type ClauseExplanation } from './subject-session.js';
+
+// The engine, its domains and subject sessions.
+export { createRowguard, Rowguard, type RowguardOptions } from './engine/rowguard-engine.js';
+export { Domain } from './engine/engine-domain.js';
+export { SubjectSession, type ClauseOptions, type ClauseExplanation } from './engine/subject-session.js';
+export { contactQuerySchema, MAX_CONTACT_PAGE, type ContactQuery, type ContactRecord } from './engine/contact-query.js';
+export { UserLinks, linkPageSchema, linkUserIdSchema, MAX_LINK_BATCH, type UserLink, type LinkPage } from './store/user-links.js';
 export {
   CLAUSE_SHAPES,
   CLAUSE_PURPOSES,
-  SMALL_GRANT_SHARE,
-  chooseShape,
   clauseShapeSettingSchema,
-  GrantSizeEstimator,
   type ClauseShape,
   type ClausePurpose,
   type ClauseShapeSetting,
   type ShapeChoice,
-} from './clause-shape.js';
+} from './sql/clause-shape.js';
+
+// The audited write API and its input schemas.
 export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './admin/policy-admin.js';
 export * from './admin/admin-schemas.js';
-export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './engine-errors.js';
-export {
-  OPERATIONS,
-  ENTRY_OPERATIONS,
-  operationSchema,
-  entryOperationSchema,
-  satisfyingOperations,
-  operationSatisfies,
-  operationWithin,
-  type Operation,
-  type EntryOperation,
-} from './operation-model.js';
+
+// Errors.
+export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './model/engine-errors.js';
+export { DatabaseTimeoutError, UnsafeSessionError, type TimeoutKind } from './connect/connection-errors.js';
+
+// Configuration, operations, criteria and the policy's vocabulary.
 export {
   engineConfigSchema,
   contactsConfigSchema,
@@ -44,25 +53,11 @@ export {
   type EngineConfigInput,
   type ContactsConfig,
   type AttributeType,
-} from './engine-config.js';
-export {
-  criteriaSchema,
-  checkCriteria,
-  criteriaFields,
-  referencedGroups,
-  isToken,
-  type Criteria,
-  type CriteriaValue,
-  type SubjectToken,
-  type ComparisonOperator,
-  type FieldInfo,
-} from './criteria-schema.js';
-export { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
-export { criteriaSql, groupMemberSql, SQL_TRUE, SQL_FALSE, sqlAnd, sqlOr, sqlNot, type SqlContext } from './membership-sql.js';
-export { likeMatcher, likeToSqlPattern, likeToGlob, likePatternProblem } from './like-pattern.js';
-export { MAX_GROUP_NESTING, MAX_INLINE_IDS, integerRange } from './policy-limits.js';
-export { idListSql } from './id-list-sql.js';
-export { compareValues } from './text-order.js';
+} from './model/engine-config.js';
+export { domainNameSchema } from './model/domain-name.js';
+export { OPERATIONS, ENTRY_OPERATIONS, operationSchema, entryOperationSchema, type Operation, type EntryOperation } from './model/operation-model.js';
+export { criteriaSchema, type Criteria, type CriteriaValue, type SubjectToken, type ComparisonOperator } from './model/criteria-schema.js';
+export { MAX_GROUP_NESTING, MAX_INLINE_IDS, integerRange } from './model/policy-limits.js';
 export type {
   OwnerRef,
   ObjectRef,
@@ -75,46 +70,21 @@ export type {
   ContactFacts,
   FieldValue,
   MembershipStatus,
-} from './policy-model.js';
-export { MEMBERSHIP_STATUSES } from './policy-model.js';
-export {
-  PermissionRegistry,
-  BUILTIN_PERMISSIONS,
-  permissionDefinitionSchema,
-  permissionEntries,
-  type PermissionDefinition,
-} from './functional-permissions.js';
-export { subjectInputSchema, type SubjectInput, type ResolvedSubject } from './subject-model.js';
-export type { PermissionProvider, PermissionOverride, SubjectContribution, SubjectContributor } from './subject-resolver.js';
-export { buildPlan, compareTiers, NO_ADJUSTMENT, type AccessPlan, type PlannedEntry, type Tier, type ScopeAdjustment } from './access-plan.js';
-export { decideInMemory, objectCovers, type DecisionDetail, type DecisionReason, type LosingEntry } from './decision-memory.js';
-export { compileClause, baseFilters } from './permission-clause.js';
-export { toExplanation, explainEntry, entryLabel, type Explanation, type ExplainedEntry } from './decision-explanation.js';
-export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './policy-store.js';
-export { consistentRead } from './consistent-read.js';
-export { deepFreeze, immutableCopy, FrozenMap, FrozenSet } from './deep-freeze.js';
-export type { DecisionRecord } from './engine-internals.js';
-export { detectDialect, DIALECT_KINDS, dialectKindSchema, type DialectKind } from './dialect-kind.js';
-export { tableNames, type TableNames } from './table-names.js';
-export { migrateSchema, engineMigrations, addAttributeColumns, dropAttributeColumns } from './schema-migrations.js';
-export { domainNameSchema } from './domain-name.js';
-export { connectDatabase, connectOptionsSchema, DEFAULT_TIMEOUTS, type ConnectOptions, type DatabaseConnection } from './database-connect.js';
-export { serverSideParameters, type ServerBindingOptions, type RawMysqlPool, type RawMysqlConnection } from './mysql-server-binding.js';
-export { resilientPostgresPool, type PostgresGuardOptions, type RawPgPool } from './postgres-pool-guard.js';
-export { DatabaseTimeoutError, UnsafeSessionError, type TimeoutKind } from './connection-errors.js';
-export {
-  BUILTIN_ENTITY_TYPES,
-  ALL_ENTITIES,
-  NO_ENTITY,
-  entityAllowed,
-  decideEntity,
-  permittedEntities,
-  entityClauseSql,
-  conditionsHold,
-  entityConditionSchema,
-  entityPermissionSchema,
-  type EntityPermission,
-  type EntityCondition,
-  type EntityDecision,
-} from './entity-permissions.js';
-export { candidateSchema, candidateFacts, decideCreate, type Candidate, type CandidateInput, type CreateDecision } from './create-check.js';
+} from './model/policy-model.js';
+export { MEMBERSHIP_STATUSES } from './model/policy-model.js';
+export { BUILTIN_PERMISSIONS, permissionDefinitionSchema, type PermissionDefinition } from './model/functional-permissions.js';
+export { subjectInputSchema, type SubjectInput, type ResolvedSubject } from './model/subject-model.js';
+export type { PermissionProvider, PermissionOverride } from './decide/subject-resolver.js';
+
+// Decisions and explanations as a host receives them.
+export type { DecisionDetail, DecisionReason, LosingEntry } from './decide/decision-memory.js';
+export type { Explanation, ExplainedEntry } from './decide/decision-explanation.js';
+export { BUILTIN_ENTITY_TYPES, entityConditionSchema, type EntityPermission, type EntityCondition, type EntityDecision } from './decide/entity-permissions.js';
+export { candidateSchema, type Candidate, type CandidateInput, type CreateDecision } from './decide/create-check.js';
+
+// Connections and the schema.
+export { DIALECT_KINDS, dialectKindSchema, type DialectKind } from './model/dialect-kind.js';
+export { connectDatabase, connectOptionsSchema, DEFAULT_TIMEOUTS, type ConnectOptions, type DatabaseConnection } from './connect/database-connect.js';
+export { serverSideParameters, type ServerBindingOptions, type RawMysqlPool, type RawMysqlConnection } from './connect/mysql-server-binding.js';
+export { resilientPostgresPool, type PostgresGuardOptions, type RawPgPool } from './connect/postgres-pool-guard.js';
+export { migrateSchema } from './store/schema-migrations.js';

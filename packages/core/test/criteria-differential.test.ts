@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { criteriaFields, criteriaSql, evaluateCriteria, loadContactFacts, type Criteria, type FieldValue, type SqlContext } from '../src/index.js';
+import { type Criteria, type FieldValue } from '../src/index.js';
+import { criteriaFields, criteriaSql, evaluateCriteria, loadContactFacts, type SqlContext } from '../src/extension.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { criteria } from './support/world-arbitrary.js';

@@ -1,7 +1,8 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRowguard, engineMigrations, PolicyError, tableNames, type DialectKind, type Rowguard } from '../src/index.js';
-import { ENGINE_TEXT_COLUMNS } from '../src/exact-collation-migration.js';
+import { createRowguard, PolicyError, type DialectKind, type Rowguard } from '../src/index.js';
+import { engineMigrations, tableNames } from '../src/extension.js';
+import { ENGINE_TEXT_COLUMNS } from '../src/store/exact-collation-migration.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 
 const dialects = await testDialects();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCriteria, criteriaFields, evaluateCriteria, likeMatcher, PolicyError, type ContactFacts, type Criteria } from '../src/index.js';
+import { PolicyError, type ContactFacts, type Criteria } from '../src/index.js';
+import { checkCriteria, criteriaFields, evaluateCriteria, likeMatcher } from '../src/extension.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 import { createWorld, visible, type TestWorld } from './support/test-world.js';
 

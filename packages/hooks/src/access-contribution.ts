@@ -1,4 +1,5 @@
-import type { EntryDef, FieldInfo, OwnerRef, PolicySnapshot, SubjectContribution } from '@rowguard/core';
+import type { EntryDef, OwnerRef, PolicySnapshot } from '@rowguard/core';
+import type { FieldInfo, SubjectContribution } from '@rowguard/core/extension';
 import { HookTapError } from './hook-errors.js';
 import { GRANT_TYPES, type AccessRequest, type AccessSubject, type ContactGrant, type GrantType } from './hook-model.js';
 import type { AccessHooks, RowguardHookSet } from './hook-set.js';

@@ -1,4 +1,5 @@
-import { immutableCopy, type ChangeRecord, type DecisionRecord, type SubjectInput } from '@rowguard/core';
+import { type ChangeRecord, type SubjectInput } from '@rowguard/core';
+import { immutableCopy, type DecisionRecord } from '@rowguard/core/extension';
 import type { HookTapError } from './hook-errors.js';
 import type { ChangeEvent, DecisionEvent } from './hook-model.js';
 import type { EventHooks } from './hook-set.js';

@@ -1,4 +1,5 @@
-import type { Criteria, FieldInfo, Operation, PolicySnapshot, ResolvedSubject, ScopeAdjustment } from '@rowguard/core';
+import type { Criteria, Operation, PolicySnapshot, ResolvedSubject } from '@rowguard/core';
+import type { FieldInfo, ScopeAdjustment } from '@rowguard/core/extension';
 import { tapLabel } from './access-contribution.js';
 import type { ClauseAdjustment, ClauseRequest } from './hook-model.js';
 import type { ClauseHook } from './hook-set.js';

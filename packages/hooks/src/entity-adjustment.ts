@@ -1,4 +1,5 @@
-import { immutableCopy, type EntityCondition, type EntityPermission, type Operation, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { type EntityCondition, type EntityPermission, type Operation, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { immutableCopy } from '@rowguard/core/extension';
 import type { EntityRequest } from './hook-model.js';
 import type { RowguardHookSet } from './hook-set.js';
 import { runWaterfall, type TapSource } from './tap-runner.js';

@@ -1,4 +1,5 @@
-import { immutableCopy, type EngineExtension, type FieldInfo, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { immutableCopy, type EngineExtension, type FieldInfo } from '@rowguard/core/extension';
 import { accessTapped, buildContribution, runAccess, type AccessOutcome } from './access-contribution.js';
 import type { AccessCache } from './access-cache.js';
 import { emitChange, emitDecision } from './change-events.js';

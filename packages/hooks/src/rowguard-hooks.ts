@@ -1,11 +1,5 @@
-import {
-  contactsConfigSchema,
-  criteriaFields,
-  type EngineConfigInput,
-  type EngineExtension,
-  type PermissionDefinition,
-  type RowguardOptions,
-} from '@rowguard/core';
+import { contactsConfigSchema, type EngineConfigInput, type PermissionDefinition, type RowguardOptions } from '@rowguard/core';
+import { criteriaFields, type EngineExtension } from '@rowguard/core/extension';
 import { z } from 'zod';
 import { AccessCache } from './access-cache.js';
 import type { AccessOutcome } from './access-contribution.js';

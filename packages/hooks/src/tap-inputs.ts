@@ -1,4 +1,5 @@
-import { deepFreeze, FrozenSet, type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
+import { deepFreeze, FrozenSet } from '@rowguard/core/extension';
 import type { AccessSubject } from './hook-model.js';
 
 const sealedValues = new WeakMap<object, unknown>();

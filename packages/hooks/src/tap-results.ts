@@ -1,19 +1,5 @@
-import {
-  BUILTIN_PERMISSIONS,
-  checkCriteria,
-  deepFreeze,
-  entityConditionSchema,
-  entityPermissionSchema,
-  OPERATIONS,
-  permissionDefinitionSchema,
-  referencedGroups,
-  type Criteria,
-  type EntityCondition,
-  type EntityPermission,
-  type FieldInfo,
-  type PermissionDefinition,
-  type PolicySnapshot,
-} from '@rowguard/core';
+import { BUILTIN_PERMISSIONS, entityConditionSchema, OPERATIONS, permissionDefinitionSchema, type Criteria, type EntityCondition, type EntityPermission, type PermissionDefinition, type PolicySnapshot } from '@rowguard/core';
+import { checkCriteria, deepFreeze, entityPermissionSchema, referencedGroups, type FieldInfo } from '@rowguard/core/extension';
 import { z } from 'zod';
 import { TapResultProblem } from './hook-errors.js';
 import type { ClauseAdjustment, ContactGrant, PermissionVerdict } from './hook-model.js';

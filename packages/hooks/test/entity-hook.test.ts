@@ -1,4 +1,5 @@
-import { NO_ENTITY, type EntityCondition, type SubjectSession } from '@rowguard/core';
+import { type EntityCondition, type SubjectSession } from '@rowguard/core';
+import { NO_ENTITY } from '@rowguard/core/extension';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RowguardHooks } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { BUILTIN_ENTITY_TYPES, tableNames, type AttributeType, type DialectKind } from '@rowguard/core';
+import { BUILTIN_ENTITY_TYPES, type AttributeType, type DialectKind } from '@rowguard/core';
+import { tableNames } from '@rowguard/core/extension';
 import type { Kysely } from 'kysely';
 import { formatProblem, PolicyFileError, type PolicyProblem } from './policy-file-error.js';
 import type { ValidatedPolicy } from './policy-validate.js';

@@ -1,13 +1,5 @@
-import {
-  addAttributeColumns,
-  connectDatabase,
-  createRowguard,
-  dropAttributeColumns,
-  migrateSchema,
-  PolicyError,
-  type Domain,
-  type Rowguard,
-} from '@rowguard/core';
+import { connectDatabase, createRowguard, migrateSchema, PolicyError, type Domain, type Rowguard } from '@rowguard/core';
+import { addAttributeColumns, dropAttributeColumns } from '@rowguard/core/extension';
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { pendingDelegations, writeChanges, writeDelegations } from './policy-apply.js';

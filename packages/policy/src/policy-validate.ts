@@ -1,15 +1,5 @@
-import {
-  BUILTIN_ENTITY_TYPES,
-  checkCriteria,
-  criteriaFields,
-  engineConfigSchema,
-  operationWithin,
-  PermissionRegistry,
-  PolicyError,
-  type AttributeType,
-  type EntryOperation,
-  type FieldValue,
-} from '@rowguard/core';
+import { BUILTIN_ENTITY_TYPES, engineConfigSchema, PolicyError, type AttributeType, type EntryOperation, type FieldValue } from '@rowguard/core';
+import { checkCriteria, criteriaFields, operationWithin, PermissionRegistry } from '@rowguard/core/extension';
 import type { z } from 'zod';
 import { criteriaGroupNames, criteriaToIds } from './criteria-keys.js';
 import { PolicyFileError, type PolicyProblem } from './policy-file-error.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { connectDatabase, tableNames, type DialectKind } from '@rowguard/core';
+import { connectDatabase, type DialectKind } from '@rowguard/core';
+import { tableNames } from '@rowguard/core/extension';
 import { openTestDatabase, testDialects } from '../../../core/test/support/test-databases.js';
 import { tempDir } from './cli-runner.js';
 

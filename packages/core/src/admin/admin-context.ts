@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
-import type { DialectKind } from '../dialect-kind.js';
-import type { PermissionRegistry } from '../functional-permissions.js';
-import type { ContactFacts, PolicySnapshot } from '../policy-model.js';
-import type { StoreContext } from '../policy-store.js';
-import type { ResolvedSubject } from '../subject-model.js';
+import type { DialectKind } from '../model/dialect-kind.js';
+import type { PermissionRegistry } from '../model/functional-permissions.js';
+import type { ContactFacts, PolicySnapshot } from '../model/policy-model.js';
+import type { StoreContext } from '../store/policy-store.js';
+import type { ResolvedSubject } from '../model/subject-model.js';
 
 /** What the write API needs. */
 export interface AdminContext extends StoreContext {

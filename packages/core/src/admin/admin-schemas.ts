@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { attributeValueSchema, checkedAttributeKeys } from '../attribute-names.js';
-import { ENTRY_OPERATIONS } from '../operation-model.js';
-import { MEMBERSHIP_STATUSES } from '../policy-model.js';
+import { attributeValueSchema, checkedAttributeKeys } from '../model/attribute-names.js';
+import { ENTRY_OPERATIONS } from '../model/operation-model.js';
+import { MEMBERSHIP_STATUSES } from '../model/policy-model.js';
 
 const id = z.number().int().positive();
 const key = z.string().min(1).max(191);

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { checkCriteria, referencedGroups } from '../criteria-schema.js';
-import { PolicyError } from '../engine-errors.js';
-import { assertGroupNesting } from '../group-nesting.js';
-import { ENTRY_OPERATIONS } from '../operation-model.js';
-import type { ObjectRef, OwnerRef } from '../policy-model.js';
+import { checkCriteria, referencedGroups } from '../model/criteria-schema.js';
+import { PolicyError } from '../model/engine-errors.js';
+import { assertGroupNesting } from '../model/group-nesting.js';
+import { ENTRY_OPERATIONS } from '../model/operation-model.js';
+import type { ObjectRef, OwnerRef } from '../model/policy-model.js';
 import type { AdminContext, ChangeRecord } from './admin-context.js';
 
 /** A handle the writes run their statements on (always the write's transaction). */

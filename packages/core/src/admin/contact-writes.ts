@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { attributeValueProblem } from '../attribute-names.js';
-import { PolicyError } from '../engine-errors.js';
-import { integerRange } from '../policy-limits.js';
+import { attributeValueProblem } from '../model/attribute-names.js';
+import { PolicyError } from '../model/engine-errors.js';
+import { integerRange } from '../model/policy-limits.js';
 import {
   contactInputSchema,
   contactPatchSchema,

@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
-import { buildPlan, ownerHeld } from '../access-plan.js';
-import { checkCriteria } from '../criteria-schema.js';
-import { decideInMemory } from '../decision-memory.js';
-import { PolicyError } from '../engine-errors.js';
-import { operationWithin } from '../operation-model.js';
+import { buildPlan, ownerHeld } from '../decide/access-plan.js';
+import { checkCriteria } from '../model/criteria-schema.js';
+import { decideInMemory } from '../decide/decision-memory.js';
+import { PolicyError } from '../model/engine-errors.js';
+import { operationWithin } from '../model/operation-model.js';
 import { delegationInputSchema, type DelegationInput } from './admin-schemas.js';
 import { parseInput, type AdminWriter } from './admin-writer.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { PolicyError } from '../engine-errors.js';
-import { flag, objectFromRow, ownerFromRow } from '../policy-store.js';
+import { PolicyError } from '../model/engine-errors.js';
+import { flag, objectFromRow, ownerFromRow } from '../store/policy-store.js';
 import { entryInputSchema, entryPatchSchema, idSchema, type EntryInput, type EntryPatch } from './admin-schemas.js';
 import { parseInput, type AdminWriter } from './admin-writer.js';
 

@@ -1,5 +1,5 @@
-import { referencedGroups } from '../criteria-schema.js';
-import { PolicyError } from '../engine-errors.js';
+import { referencedGroups } from '../model/criteria-schema.js';
+import { PolicyError } from '../model/engine-errors.js';
 import {
   groupInputSchema,
   groupPatchSchema,

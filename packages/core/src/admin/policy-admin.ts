@@ -9,7 +9,7 @@
  * audit row, and reports committed changes to `onChange`.
  */
 import { sql, type Transaction } from 'kysely';
-import { PolicyError } from '../engine-errors.js';
+import { PolicyError } from '../model/engine-errors.js';
 import type { AdminContext, ChangeRecord } from './admin-context.js';
 import {
   actorSchema,

@@ -1,4 +1,4 @@
-import { PolicyError } from '../engine-errors.js';
+import { PolicyError } from '../model/engine-errors.js';
 import {
   idSchema,
   relationshipInputSchema,

@@ -1,0 +1,138 @@
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DialectKind } from '../model/dialect-kind.js';
+import type { TableNames } from '../store/table-names.js';
+
+/**
+ * How a "member of these static groups" test is written in SQL. All shapes are the same boolean function; they
+ * differ in the plan a database picks for the host's query:
+ * - `exists`: a correlated `exists (...)` — PostgreSQL semi-joins it; SQLite probes per row.
+ * - `probe`: `(select 1 ... limit 1) is not null` — a scalar subquery MariaDB/MySQL cannot turn into a
+ *   semi-join, so it probes the membership index per row in the order of the host's own index (ORDER BY ...
+ *   LIMIT stops early): best for a large grant's first page.
+ * - `in`: `id in (select contact_id ...)` — MariaDB/MySQL drive from the membership index: best for a small
+ *   grant.
+ * - `array`: `id = any(array(select contact_id ...))` — PostgreSQL fetches the members once (an init plan) and
+ *   looks them up by primary key: best for a small grant.
+ */
+export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array'] as const;
+/** A membership-test shape. */
+export type ClauseShape = (typeof CLAUSE_SHAPES)[number];
+
+/** What the host's query will do with the clause: page through rows in an index order, or count them. */
+export const CLAUSE_PURPOSES = ['page', 'count'] as const;
+/** A clause's purpose. */
+export type ClausePurpose = (typeof CLAUSE_PURPOSES)[number];
+
+/**
+ * zod schema of the shape setting: `auto` (choose per dialect, grant size and purpose) or one shape forced.
+ *
+ * @example
+ * ```ts
+ * clauseShapeSettingSchema.parse('auto');
+ * ```
+ */
+export const clauseShapeSettingSchema = z.enum(['auto', ...CLAUSE_SHAPES]);
+/** The shape setting. */
+export type ClauseShapeSetting = z.infer<typeof clauseShapeSettingSchema>;
+
+/** A grant is "small" below this share of the domain's contacts. */
+export const SMALL_GRANT_SHARE = 0.03;
+
+/** One shape choice, as `explainClause` reports it. */
+export interface ShapeChoice {
+  readonly groups: readonly number[];
+  readonly shape: ClauseShape;
+  /** `small` / `large` grant, or `forced` / `fixed` when no estimate was needed. */
+  readonly grant: 'small' | 'large' | 'forced' | 'fixed';
+  readonly why: string;
+}
+
+/**
+ * Chooses a shape for a static-group membership test.
+ *
+ * @example
+ * ```ts
+ * chooseShape('mysql', 'page', 'large'); // 'probe'
+ * chooseShape('postgres', 'page', 'small'); // 'array'
+ * ```
+ */
+export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large'): ClauseShape {
+  if (dialect === 'sqlite') return 'exists';
+  if (dialect === 'postgres') return grant === 'small' ? 'array' : 'exists';
+  if (purpose === 'count') return 'exists';
+  return grant === 'small' ? 'in' : 'probe';
+}
+
+/** Why a shape, in words. */
+export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape): string {
+  if (dialect === 'sqlite') return 'SQLite probes a correlated exists per row, in the order of the host query';
+  const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
+  const how: Record<ClauseShape, string> = {
+    exists: 'a correlated exists, which the planner semi-joins',
+    probe: 'a scalar probe per row, so the host index order and LIMIT are kept',
+    in: 'an IN subquery driven from the membership index',
+    array: 'the member ids fetched once, then looked up by primary key',
+  };
+  return `${size}, ${purpose === 'page' ? 'a first page' : 'a count'}: ${how[shape]}`;
+}
+
+/**
+ * Estimates grant sizes with bounded work and caches them for a while. Estimates only steer the clause shape,
+ * never its answer, so they may be a little stale.
+ *
+ * @example
+ * ```ts
+ * const sizes = new GrantSizeEstimator(db, 'postgres', tables, 60_000);
+ * await sizes.isSmall(1, [3, 4]); // true when groups 3 and 4 hold under 3% of the domain's contacts
+ * ```
+ */
+export class GrantSizeEstimator {
+  readonly #cache = new Map<string, { small: boolean; at: number }>();
+  readonly #totals = new Map<number, { total: number; at: number }>();
+
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly dialect: DialectKind,
+    private readonly tables: TableNames,
+    private readonly contactTable: string,
+    private readonly domainColumn: string | null,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async #total(domainId: number): Promise<number> {
+    const hit = this.#totals.get(domainId);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.total;
+    let total = 0;
+    if (this.dialect === 'postgres') {
+      const { rows } = await sql<{ n: unknown }>`select reltuples as n from pg_class where oid = to_regclass(${this.contactTable})`.execute(this.db);
+      total = Number(rows[0]?.n ?? 0);
+    } else if (this.dialect === 'mysql') {
+      const { rows } = await sql<{ n: unknown }>`select table_rows as n from information_schema.tables where table_schema = database() and table_name = ${this.contactTable}`.execute(this.db);
+      total = Number(rows[0]?.n ?? 0);
+    }
+    if (!(total > 0)) {
+      // No statistics yet (a new table): count, but never more than a million rows.
+      const where = this.domainColumn ? sql`where ${sql.ref(this.domainColumn)} = ${domainId}` : sql``;
+      const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(this.contactTable)} ${where} limit 1000000) as rg_n`.execute(this.db);
+      total = Number(rows[0]?.n ?? 0);
+    }
+    this.#totals.set(domainId, { total, at: Date.now() });
+    return total;
+  }
+
+  /** Whether the Added members of these groups are under {@link SMALL_GRANT_SHARE} of the domain's contacts. */
+  async isSmall(domainId: number, groupIds: readonly number[]): Promise<boolean> {
+    const key = `${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
+    const hit = this.#cache.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.small;
+    const limit = Math.max(1, Math.ceil((await this.#total(domainId)) * SMALL_GRANT_SHARE));
+    // Bounded: reads at most `limit` entries of the (group_id, status, contact_id) index.
+    const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(this.tables.groupContact)} where ${sql.ref(
+      'group_id',
+    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${limit}) as rg_m`.execute(this.db);
+    const small = Number(rows[0]?.n ?? 0) < limit;
+    this.#cache.set(key, { small, at: Date.now() });
+    return small;
+  }
+}

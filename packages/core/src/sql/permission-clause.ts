@@ -1,0 +1,147 @@
+/**
+ * The SQL form (`sql/`): an access plan compiled to one Kysely boolean expression over the host's contact
+ * table, the same function as the in-memory decision (the differential suite checks it on three databases).
+ * This file builds the tiered clause; smart and static group membership, relationships, id lists, entity
+ * clauses and the choice of clause shape live beside it. Every value is a bound parameter; identifiers come
+ * from validated configuration only.
+ */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sameTier, type AccessPlan, type PlannedEntry } from '../decide/access-plan.js';
+import type { ContactsConfig } from '../model/engine-config.js';
+import { idListSql } from './id-list-sql.js';
+import {
+  criteriaSql,
+  groupMemberSql,
+  membershipExists,
+  SQL_FALSE,
+  SQL_TRUE,
+  sqlAnd,
+  sqlNot,
+  sqlOr,
+  type SqlContext,
+} from './membership-sql.js';
+import type { ObjectRef } from '../model/policy-model.js';
+import { relatedSql } from './relationship-sql.js';
+
+/**
+ * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
+ * one `id in (...)`, static groups into one membership `exists`, so a tier with many entries stays one probe
+ * per kind.
+ */
+function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
+  const contactIds: number[] = [];
+  const staticGroups: number[] = [];
+  const parts: RawBuilder<SqlBool>[] = [];
+  for (const object of objects) {
+    switch (object.type) {
+      case 'all-contacts':
+        return SQL_TRUE;
+      case 'contact':
+        contactIds.push(object.id);
+        break;
+      case 'contact-ids':
+        contactIds.push(...object.ids);
+        break;
+      case 'criteria':
+        parts.push(criteriaSql(object.criteria, ctx));
+        break;
+      case 'related':
+        parts.push(relatedSql(ctx, object.relationshipTypeId, object.permission));
+        break;
+      case 'delegated': {
+        const granterCtx: SqlContext = { ...ctx, subjectValues: object.granterValues };
+        parts.push(
+          sqlAnd([objectsSql([object.base], granterCtx), object.criteria === null ? SQL_TRUE : criteriaSql(object.criteria, granterCtx)]),
+        );
+        break;
+      }
+      case 'delegation':
+        break;
+      case 'group-members': {
+        const group = ctx.groups.get(object.groupId);
+        if (!group || !group.active) break;
+        if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
+        else parts.push(groupMemberSql(object.groupId, ctx));
+        break;
+      }
+      case 'entity':
+        break;
+    }
+  }
+  const ids = [...new Set(contactIds)];
+  if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect));
+  if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
+  return sqlOr(parts);
+}
+
+function tiersOf(entries: readonly PlannedEntry[]): PlannedEntry[][] {
+  const tiers: PlannedEntry[][] = [];
+  for (const entry of entries) {
+    const last = tiers[tiers.length - 1];
+    if (last && sameTier((last[0] as PlannedEntry).tier, entry.tier)) last.push(entry);
+    else tiers.push([entry]);
+  }
+  return tiers;
+}
+
+/**
+ * The filters every answer carries: same domain, and not deleted unless the subject may see deleted contacts.
+ *
+ * @example
+ * ```ts
+ * sqlAnd(baseFilters(plan, contactsConfig, ctx)); // "c"."domain_id" = $1 and "c"."is_deleted" = $2
+ * ```
+ */
+export function baseFilters(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool>[] {
+  return contactScopeFilters(contacts, ctx.alias, plan.subject.domainId, plan.seesDeleted);
+}
+
+/**
+ * The domain filter (when the contact table has a domain column) and, unless `withDeleted`, the not-deleted
+ * filter (when it has a deleted flag), over the contact alias.
+ *
+ * @example
+ * ```ts
+ * sqlAnd(contactScopeFilters(contactsConfig, 'c', 1, false)); // "c"."domain_id" = $1 and "c"."is_deleted" = $2
+ * ```
+ */
+export function contactScopeFilters(contacts: ContactsConfig, alias: string, domainId: number, withDeleted: boolean): RawBuilder<SqlBool>[] {
+  const parts: RawBuilder<SqlBool>[] = [];
+  const { domainId: domainColumn, isDeleted, isDeletedType } = contacts.columns;
+  if (domainColumn) parts.push(sql<SqlBool>`${sql.ref(`${alias}.${domainColumn}`)} = ${domainId}`);
+  if (isDeleted && !withDeleted) {
+    const col = sql.ref(`${alias}.${isDeleted}`);
+    parts.push(isDeletedType === 'boolean' ? sql<SqlBool>`${col} = ${sql.lit(false)}` : sql<SqlBool>`${col} = ${0}`);
+  }
+  return parts;
+}
+
+/**
+ * Compiles a plan to the permission clause: a two-valued boolean over the contact alias that holds exactly
+ * when the in-memory decision allows. Tiers are folded from the lowest up:
+ * `R(i) = not deny(i) and (allow(i) or R(i+1))`, `R(after last) = false`.
+ *
+ * @example
+ * ```ts
+ * const clause = compileClause(plan, contactsConfig, ctx);
+ * db.selectFrom('rg_contact as c').selectAll().where(clause);
+ * ```
+ */
+export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool> {
+  const base = baseFilters(plan, contacts, ctx);
+  if (plan.administrator) return sqlAnd(base);
+  let rest: RawBuilder<SqlBool> = SQL_FALSE;
+  for (const tier of tiersOf(plan.entries).reverse()) {
+    const allow = objectsSql(
+      tier.filter((p) => p.entry.effect === 'allow').map((p) => p.entry.object),
+      ctx,
+    );
+    const deny = objectsSql(
+      tier.filter((p) => p.entry.effect === 'deny').map((p) => p.entry.object),
+      ctx,
+    );
+    rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
+  }
+  const widened = sqlOr([rest, ...plan.adjust.widen.map((w) => criteriaSql(w.criteria, ctx))]);
+  return sqlAnd([...base, widened, ...plan.adjust.narrow.map((n) => criteriaSql(n.criteria, ctx))]);
+}
