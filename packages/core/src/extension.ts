@@ -48,3 +48,4 @@ export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from '
 export { consistentRead } from './store/consistent-read.js';
 export { tableNames, type TableNames } from './store/table-names.js';
 export { engineMigrations, addAttributeColumns, dropAttributeColumns } from './store/schema-migrations.js';
+export { retryOnConflict, isWriteConflict, WRITE_ATTEMPTS } from './admin/conflict-retry.js';

@@ -39,7 +39,7 @@ export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './admin/policy
 export * from './admin/admin-schemas.js';
 
 // Errors.
-export { RowguardError, PolicyError, AccessDeniedError, StorageError, type PolicyErrorCode } from './model/engine-errors.js';
+export { RowguardError, PolicyError, AccessDeniedError, StorageError, WriteConflictError, type PolicyErrorCode } from './model/engine-errors.js';
 export { DatabaseTimeoutError, UnsafeSessionError, type TimeoutKind } from './connect/connection-errors.js';
 
 // Configuration, operations, criteria and the policy's vocabulary.

@@ -2,7 +2,7 @@ import { PolicyFileError } from './policy-file-error.js';
 
 // Errors are recognised by name (the engine's error classes set it), so that this module does not load the engine:
 // a caller that only needs to classify an error (a command line's error path, say) stays light.
-const DRIVER_ERROR_NAMES = new Set(['SqliteError', 'DatabaseError', 'StorageError', 'DatabaseTimeoutError', 'UnsafeSessionError']);
+const DRIVER_ERROR_NAMES = new Set(['SqliteError', 'DatabaseError', 'StorageError', 'WriteConflictError', 'DatabaseTimeoutError', 'UnsafeSessionError']);
 // pg reports a cut connection without a code.
 const CONNECTION_LOST = /^Connection terminated|^Client has encountered a connection error|^Connection lost/;
 

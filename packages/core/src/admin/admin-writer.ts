@@ -6,6 +6,7 @@ import { assertGroupNesting } from '../model/group-nesting.js';
 import { ENTRY_OPERATIONS } from '../model/operation-model.js';
 import type { ObjectRef, OwnerRef } from '../model/policy-model.js';
 import type { AdminContext, ChangeRecord } from './admin-context.js';
+import { retryOnConflict } from './conflict-retry.js';
 
 /** A handle the writes run their statements on (always the write's transaction). */
 export type AdminDb = Kysely<any> | Transaction<any>;
@@ -84,12 +85,16 @@ export class AdminWriter {
 
   /**
    * Runs `fn` in the bound transaction, or in a new one whose changes are reported (`onChange`) after commit.
-   * `fn` gets the transaction and the list its changes are collected in.
+   * `fn` gets the transaction and the list its changes are collected in. A new transaction the database aborts
+   * for a conflict (deadlock) runs again from the start, a bounded number of times ({@link retryOnConflict}).
    */
   async transaction<T>(fn: (trx: Transaction<any>, pending: ChangeRecord[]) => Promise<T>): Promise<T> {
     if (this.#trx) return fn(this.#trx, this.#pending);
-    const pending: ChangeRecord[] = [];
-    const result = await this.ctx.db.transaction().execute((trx) => fn(trx, pending));
+    let pending: ChangeRecord[] = [];
+    const result = await retryOnConflict(() => {
+      pending = [];
+      return this.ctx.db.transaction().execute((trx) => fn(trx, pending));
+    });
     for (const change of pending) this.ctx.onChange?.(change);
     return result;
   }

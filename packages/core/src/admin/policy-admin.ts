@@ -74,7 +74,10 @@ export class PolicyAdmin {
   }
 
   /**
-   * Runs several writes in one transaction: all of them happen, or none.
+   * Runs several writes in one transaction: all of them happen, or none. When the database aborts the
+   * transaction for a conflict (a deadlock; on Galera a certification conflict), `fn` runs again from the start
+   * in a new transaction, at most four times in all, then {@link WriteConflictError} is thrown: keep side effects
+   * outside `fn`.
    *
    * @example
    * ```ts

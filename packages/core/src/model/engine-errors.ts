@@ -89,11 +89,31 @@ export class AccessDeniedError extends RowguardError {
  * ```
  */
 export class StorageError extends RowguardError {
-  override readonly name = 'StorageError';
+  override readonly name: string = 'StorageError';
   constructor(
     readonly action: string,
     cause: unknown,
   ) {
     super(`${action} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * A write transaction the database aborted for a conflict (a deadlock, a serialisation failure, or a Galera
+ * certification conflict, all reported as a deadlock) again and again, until the bounded retries ran out.
+ * Nothing of it was written: every attempt rolled back.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof WriteConflictError) console.error(`gave up after ${err.attempts} attempts`, err.cause);
+ * ```
+ */
+export class WriteConflictError extends StorageError {
+  override readonly name = 'WriteConflictError';
+  constructor(
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(`writing (aborted by a conflict ${attempts} times)`, cause);
   }
 }

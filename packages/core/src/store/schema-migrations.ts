@@ -4,6 +4,7 @@ import type { EngineConfig } from '../model/engine-config.js';
 import { StorageError } from '../model/engine-errors.js';
 import { exactTextSteps } from './exact-collation-migration.js';
 import { columnStep, exactText, existingColumns, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
+import { schemaScopedIntrospection } from './schema-scoped-introspection.js';
 import { tableNames, type TableNames } from './table-names.js';
 
 /** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */
@@ -171,26 +172,6 @@ export function engineMigrations(prefix: string, dialect: DialectKind): Record<s
   };
 }
 
-/** How often a PostgreSQL migration is tried when another schema vanished while Kysely looked at every schema. */
-const SCHEMA_RACE_ATTEMPTS = 5;
-
-/**
- * Runs the migrations, and on PostgreSQL tries again when the run failed only because a schema (or a table in
- * one) was dropped by someone else while Kysely's migrator listed the tables of every schema
- * (`invalid_schema_name` 3F000, `undefined_table` 42P01 from its catalog query). Every step is idempotent, so
- * running again is safe. Returns the error of the last attempt, if any.
- */
-async function migrateWithRetry(migrator: Migrator, dialect: DialectKind): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return undefined;
-    const code = (error as { code?: unknown }).code;
-    const raced = dialect === 'postgres' && (code === '3F000' || code === '42P01');
-    if (!raced || attempt >= SCHEMA_RACE_ATTEMPTS) return error;
-    await new Promise((done) => setTimeout(done, 20 * attempt));
-  }
-}
-
 /**
  * Creates or upgrades the engine's tables, then adds a column (and an index) to the reference contact table for
  * every declared attribute it does not have yet. Safe to run repeatedly and from several processes, and it
@@ -210,14 +191,15 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const schema =
     dialect === 'postgres' ? String((await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s) : undefined;
   const migrator = new Migrator({
-    db,
+    // On PostgreSQL the migrator looks for its tables in the current schema only (see the file it comes from).
+    db: dialect === 'postgres' ? schemaScopedIntrospection(db) : db,
     provider,
     migrationTableName: t.migration,
     migrationLockTableName: t.migrationLock,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const error = await migrateWithRetry(migrator, dialect);
-  if (error !== undefined) throw new StorageError('migrating the schema', error);
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw new StorageError('migrating the schema', error);
 
   await addAttributeColumns(db, dialect, config);
 }
