@@ -10,7 +10,8 @@
  * ```ts
  * import { connectDatabase, createRowguard } from '@rowguard/core';
  * const { db } = await connectDatabase('sqlite:./crm.sqlite');
- * const rowguard = await createRowguard({ db, config: { contacts: { attributes: { country: { type: 'text' } } } } });
+ * const rowguard = createRowguard({ db, contacts: { attributes: { country: { type: 'text' } } } });
+ * await rowguard.migrate();
  * const domain = await rowguard.domain('default');
  * const allowed = await domain.subject({ userId: 'wp:3' }).check('view', 12);
  * ```
