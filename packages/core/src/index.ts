@@ -24,7 +24,17 @@ export { createRowguard, Rowguard, type RowguardOptions } from './engine/rowguar
 export { Domain } from './engine/engine-domain.js';
 export { SubjectSession, type ClauseOptions, type ClauseExplanation } from './engine/subject-session.js';
 export { contactQuerySchema, MAX_CONTACT_PAGE, type ContactQuery, type ContactRecord } from './engine/contact-query.js';
-export { UserLinks, linkPageSchema, linkUserIdSchema, MAX_LINK_BATCH, type UserLink, type LinkPage } from './store/user-links.js';
+export {
+  UserLinks,
+  linkPageSchema,
+  linkUserIdSchema,
+  MAX_LINK_BATCH,
+  type UserLink,
+  type LinkPage,
+  type LinkCandidate,
+  type MembershipRow,
+} from './store/user-links.js';
+export { userSyncBatchSchema, MAX_SYNC_BATCH, type UserSyncBatch, type UserSyncBatchResult } from './admin/user-sync-writes.js';
 export {
   CLAUSE_SHAPES,
   CLAUSE_PURPOSES,

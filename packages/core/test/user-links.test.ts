@@ -67,10 +67,10 @@ describe.each(dialects)('user <-> contact links on %s', (dialect) => {
   it('reads links for a batch of ids, and the whole domain page by page', async () => {
     const links = domain.userLinks();
     expect(await links.forUsers(['u-5', 'u-2', 'nobody', 'u-2'])).toEqual([
-      { userId: 'u-2', contactId: ids[1] },
-      { userId: 'u-5', contactId: ids[4] },
+      { userId: 'u-2', contactId: ids[1], suspended: false },
+      { userId: 'u-5', contactId: ids[4], suspended: false },
     ]);
-    expect(await links.forContacts([ids[6] as number, unlinked])).toEqual([{ userId: 'u-7', contactId: ids[6] }]);
+    expect(await links.forContacts([ids[6] as number, unlinked])).toEqual([{ userId: 'u-7', contactId: ids[6], suspended: false }]);
     expect(await links.forUsers([])).toEqual([]);
     const pages: number[][] = [];
     let page = await links.list({ limit: 3 });

@@ -97,9 +97,28 @@ export const groupPatchSchema = z
 /** A change to a group. */
 export type GroupPatch = z.input<typeof groupPatchSchema>;
 
-/** zod schema of a membership change. @example `membershipInputSchema.parse({ groupId: 1, contactId: 2, status: 'Added' })` */
+/**
+ * zod schema of the provenance of a membership: the name of the sync that made it (`wordpress`, `drupal7`), 1 to
+ * 64 characters. A membership written without a source is one made by hand, which no sync touches.
+ *
+ * @example
+ * ```ts
+ * membershipSourceSchema.parse('wordpress');
+ * ```
+ */
+export const membershipSourceSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
+
+/**
+ * zod schema of a membership change; `source` (optional) records which sync made it (see
+ * {@link membershipSourceSchema}); without it the membership counts as made by hand.
+ *
+ * @example
+ * ```ts
+ * membershipInputSchema.parse({ groupId: 1, contactId: 2, status: 'Added', source: 'wordpress' });
+ * ```
+ */
 export const membershipInputSchema = z
-  .object({ groupId: id, contactId: id, status: z.enum(MEMBERSHIP_STATUSES) })
+  .object({ groupId: id, contactId: id, status: z.enum(MEMBERSHIP_STATUSES), source: membershipSourceSchema.optional() })
   .strict();
 /** A membership change. */
 export type MembershipInput = z.input<typeof membershipInputSchema>;

@@ -108,7 +108,7 @@ export class GroupWrites {
     });
   }
 
-  /** Sets a contact's status in a group (Added, Removed or Pending). */
+  /** Sets a contact's status in a group (Added, Removed or Pending), recording its source (null: by hand). */
   async setMembership(input: MembershipInput): Promise<void> {
     const m = parseInput(membershipInputSchema, input, 'membership');
     await this.#w.write('membership.set', 'group_contact', async (trx) => {
@@ -117,19 +117,21 @@ export class GroupWrites {
       await this.#w.contact(trx, m.contactId);
       const existing = await trx
         .selectFrom(t.groupContact)
-        .select('status')
+        .select(['status', 'source'])
         .where('group_id', '=', m.groupId)
         .where('contact_id', '=', m.contactId)
         .executeTakeFirst();
+      // The provenance is the last writer's: a change by hand (no source) makes the membership a hand-made one.
+      const source = m.source ?? null;
       if (existing) {
         await trx
           .updateTable(t.groupContact)
-          .set({ status: m.status })
+          .set({ status: m.status, source })
           .where('group_id', '=', m.groupId)
           .where('contact_id', '=', m.contactId)
           .execute();
       } else {
-        await trx.insertInto(t.groupContact).values({ group_id: m.groupId, contact_id: m.contactId, status: m.status }).execute();
+        await trx.insertInto(t.groupContact).values({ group_id: m.groupId, contact_id: m.contactId, status: m.status, source }).execute();
       }
       return { targetId: `${m.groupId}:${m.contactId}`, before: existing ?? null, after: m, result: undefined };
     });

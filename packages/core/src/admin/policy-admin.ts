@@ -38,6 +38,7 @@ import { EntryWrites } from './entry-writes.js';
 import { GroupWrites } from './group-writes.js';
 import { RelationshipWrites } from './relationship-writes.js';
 import { RoleWrites } from './role-writes.js';
+import { UserSyncWrites, type UserSyncBatch, type UserSyncBatchResult } from './user-sync-writes.js';
 
 export type { AdminContext, AuditRecord, ChangeRecord, DelegationContext } from './admin-context.js';
 
@@ -62,6 +63,7 @@ export class PolicyAdmin {
   readonly #entries: EntryWrites;
   readonly #relationships: RelationshipWrites;
   readonly #delegations: DelegationWrites;
+  readonly #sync: UserSyncWrites;
 
   constructor(ctx: AdminContext, actor: string, trx?: Transaction<any>, pending?: ChangeRecord[]) {
     this.#w = new AdminWriter(ctx, parseInput(actorSchema, actor, 'actor'), trx, pending);
@@ -71,6 +73,7 @@ export class PolicyAdmin {
     this.#entries = new EntryWrites(this.#w);
     this.#relationships = new RelationshipWrites(this.#w);
     this.#delegations = new DelegationWrites(this.#w);
+    this.#sync = new UserSyncWrites(this.#w);
   }
 
   /**
@@ -324,6 +327,22 @@ export class PolicyAdmin {
    * ```
    */
   async unlinkUser(userId: string): Promise<void> { return this.#contacts.unlinkUser(userId); }
+
+  /**
+   * Applies one batch of a host's user sync in batched statements and one transaction: contacts created and
+   * linked for users, links made, removed, suspended or resumed, contacts updated, and memberships set with the
+   * sync's `source` (provenance). Audited per change; anything invalid writes nothing.
+   *
+   * @example
+   * ```ts
+   * const { created } = await admin.applyUserSync({
+   *   source: 'wordpress',
+   *   create: [{ userId: 'wp:3', contactType: 'Individual', sortName: 'Lan', attributes: {} }],
+   *   memberships: [{ groupId: 4, userId: 'wp:3', status: 'Added' }],
+   * });
+   * ```
+   */
+  async applyUserSync(batch: UserSyncBatch): Promise<UserSyncBatchResult> { return this.#sync.applyUserSync(batch); }
 
   /**
    * Creates a relationship type with a permission in each direction (`none`, `view` or `edit`).

@@ -155,12 +155,26 @@ function relationshipSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
 }
 
 /**
+ * The steps of `0005_user_sync`: the provenance of a membership (`source`: null for a membership made by hand,
+ * or the name of the sync that made it) and the suspended flag of a user link (a blocked host user keeps its
+ * link, which then resolves to no contact). The link's one-contact-per-user and one-user-per-contact rules are
+ * the primary key and unique constraint of `0001_initial`; the index steps below make sure they exist.
+ */
+function userSyncSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
+  return [
+    columnStep(dialect, t.groupContact, 'source', 'varchar(64)', exactText(dialect)),
+    indexStep(dialect, t.groupContact, `${t.groupContact}_source_ix`, ['source', 'group_id', 'contact_id']),
+    columnStep(dialect, t.userLink, 'suspended', 'integer', (c) => c.notNull().defaultTo(0)),
+  ];
+}
+
+/**
  * The engine's migrations, in order. Migrations are code, keyed by a sortable name; each is a list of
  * idempotent steps (see `schema-steps.ts`), so a migration cut off part-way completes when it runs again.
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text', '0005_user_sync']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
@@ -169,6 +183,7 @@ export function engineMigrations(prefix: string, dialect: DialectKind): Record<s
     '0001_initial': stepMigration(initialSteps(t, dialect)),
     '0002_relationships_delegation': stepMigration(relationshipSteps(t, dialect)),
     '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
+    '0005_user_sync': stepMigration(userSyncSteps(t, dialect)),
   };
 }
 

@@ -1,27 +1,49 @@
 /**
  * The user <-> contact link, read side: which contact a host user is, which user a contact is, and every link
  * of a domain page by page or for a batch of ids. A domain links one contact per user and one user per contact
- * (the table's primary key and unique constraint say so). Writes stay in the audited admin API
- * (`PolicyAdmin.linkUser` / `unlinkUser`). Every input is validated with zod (bad input throws
+ * (the table's primary key and unique constraint say so). A suspended link (a blocked host user) is kept but
+ * resolves to nothing: the user is no contact and the contact no user until it is resumed. Writes stay in the
+ * audited admin API (`PolicyAdmin.linkUser` / `unlinkUser` / `applyUserSync`). Every input is validated with zod (bad input throws
  * `PolicyError('invalid_input')`) and every value reaches the database as a bound parameter.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import type { ContactsConfig } from '../model/engine-config.js';
+import type { FieldInfo } from '../model/criteria-schema.js';
 import type { DialectKind } from '../model/dialect-kind.js';
 import { PolicyError } from '../model/engine-errors.js';
 import { integerRange } from '../model/policy-limits.js';
 import type { TableNames } from './table-names.js';
 
-/** One link: a host user id and the contact it is. */
+/** One link: a host user id and the contact it is; `suspended` when the host user is blocked. */
 export interface UserLink {
   readonly userId: string;
   readonly contactId: number;
+  readonly suspended: boolean;
 }
 
-/** What reading links needs: the handle and the engine's table names. */
+/** A stored membership of a contact in a group, with its provenance (`source` null: made by hand). */
+export interface MembershipRow {
+  readonly groupId: number;
+  readonly contactId: number;
+  readonly status: 'Added' | 'Removed' | 'Pending';
+  readonly source: string | null;
+}
+
+/** A contact whose text attribute matched a value, ignoring case, and whether it already has a user. */
+export interface LinkCandidate {
+  readonly contactId: number;
+  /** The attribute's value as stored. */
+  readonly value: string;
+  readonly linked: boolean;
+}
+
+/** What reading links needs: the handle and the engine's table names (and, for candidates, the contact table). */
 export interface LinkStore {
   readonly db: Kysely<any>;
   readonly tables: TableNames;
+  readonly contacts?: ContactsConfig;
+  readonly fields?: ReadonlyMap<string, FieldInfo>;
 }
 
 /** Most ids one batch lookup takes, and most links one page returns. */
@@ -66,12 +88,12 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.
   throw new PolicyError('invalid_input', `invalid ${what}: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
 }
 
-function toLink(row: { user_id: unknown; contact_id: unknown }): UserLink {
-  return { userId: String(row.user_id), contactId: Number(row.contact_id) };
+function toLink(row: { user_id: unknown; contact_id: unknown; suspended?: unknown }): UserLink {
+  return { userId: String(row.user_id), contactId: Number(row.contact_id), suspended: Number(row.suspended ?? 0) !== 0 };
 }
 
 /**
- * The contact linked to a host user in a domain, or null. Inputs are trusted (validated by the caller).
+ * The contact linked to a host user in a domain (a suspended link counts as none), or null. Inputs are trusted (validated by the caller).
  *
  * @example
  * ```ts
@@ -84,12 +106,13 @@ export async function linkedContactOf(store: LinkStore, domainId: number, userId
     .select('contact_id')
     .where('domain_id', '=', domainId)
     .where('user_id', '=', userId)
+    .where('suspended', '=', 0)
     .executeTakeFirst();
   return row ? Number(row.contact_id) : null;
 }
 
 /**
- * The host user linked to a contact in a domain, or null. Inputs are trusted (validated by the caller).
+ * The host user linked to a contact in a domain (a suspended link counts as none), or null. Inputs are trusted (validated by the caller).
  *
  * @example
  * ```ts
@@ -102,6 +125,7 @@ export async function linkedUserOf(store: LinkStore, domainId: number, contactId
     .select('user_id')
     .where('domain_id', '=', domainId)
     .where('contact_id', '=', contactId)
+    .where('suspended', '=', 0)
     .executeTakeFirst();
   return row ? String(row.user_id) : null;
 }
@@ -197,11 +221,100 @@ export class UserLinks {
     const p = parse(linkPageSchema, page, 'link page');
     let query = this.#store.db
       .selectFrom(this.#store.tables.userLink)
-      .select(['user_id', 'contact_id'])
+      .select(['user_id', 'contact_id', 'suspended'])
       .where('domain_id', '=', this.domainId);
     if (p.afterContactId !== undefined) query = query.where('contact_id', '>', p.afterContactId);
     const rows = await query.orderBy('contact_id').limit(p.limit).execute();
     return rows.map(toLink);
+  }
+
+  /**
+   * Contacts a host user could be linked to: the domain's contacts (not deleted) whose declared text attribute
+   * equals one of `values` ignoring case (`Jane.Doe@Example.org` matches `jane.doe@example.org`), ordered by
+   * contact id, each saying whether it already has a user. Up to 10,000 values per call, read 500 per query.
+   *
+   * @example
+   * ```ts
+   * const found = await domain.userLinks().linkCandidates('email', ['Jane.Doe@Example.org']);
+   * const free = found.find((c) => !c.linked)?.contactId;
+   * ```
+   */
+  async linkCandidates(attribute: string, values: readonly string[]): Promise<LinkCandidate[]> {
+    const field = this.#store.fields?.get(attribute);
+    const contacts = this.#store.contacts;
+    if (!field || field.type !== 'text' || !contacts) {
+      throw new PolicyError('invalid_input', `'${attribute}' is not a declared text attribute of contacts`, { attribute });
+    }
+    const wanted = [...new Set(parse(z.array(z.string().max(255)).max(MAX_LINK_BATCH), values, 'values').map((v) => v.toLowerCase()))];
+    const table = contacts.table ?? this.#store.tables.contact;
+    const { id, domainId, isDeleted, isDeletedType } = contacts.columns;
+    const out: LinkCandidate[] = [];
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const chunk = wanted.slice(i, i + CHUNK);
+      const live = isDeleted ? (isDeletedType === 'boolean' ? sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = false)` : sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = 0)`) : sql``;
+      const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
+      const rows = await sql<{ id: unknown; v: unknown; u: unknown }>`select c.${sql.ref(id)} as id, c.${sql.ref(field.column)} as v, l.user_id as u
+        from ${sql.table(table)} c
+        left join ${sql.table(this.#store.tables.userLink)} l on l.domain_id = ${this.domainId} and l.contact_id = c.${sql.ref(id)}
+        where lower(c.${sql.ref(field.column)}) in (${sql.join(chunk)}) ${inDomain} ${live}`.execute(this.#store.db);
+      for (const r of rows.rows) out.push({ contactId: Number(r.id), value: String(r.v), linked: r.u !== null && r.u !== undefined });
+    }
+    return out.sort((a, b) => a.contactId - b.contactId);
+  }
+
+  /**
+   * The stored memberships of these contacts (up to 10,000), with their status and provenance, in the given
+   * groups only when `groupIds` is given. What a sync reads to change only the memberships it made.
+   *
+   * @example
+   * ```ts
+   * const rows = await domain.userLinks().membershipsOf([7, 8], [4]);
+   * rows.filter((m) => m.source === 'wordpress');
+   * ```
+   */
+  async membershipsOf(contactIds: readonly number[], groupIds?: readonly number[]): Promise<MembershipRow[]> {
+    const ids = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'))];
+    const groups = groupIds === undefined ? undefined : [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'))];
+    if (groups?.length === 0) return [];
+    const out: MembershipRow[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      let query = this.#store.db
+        .selectFrom(`${this.#store.tables.groupContact} as gc`)
+        .innerJoin(`${this.#store.tables.group} as g`, 'g.id', 'gc.group_id')
+        .select(['gc.group_id', 'gc.contact_id', 'gc.status', 'gc.source'])
+        .where('g.domain_id', '=', this.domainId)
+        .where('gc.contact_id', 'in', ids.slice(i, i + CHUNK));
+      if (groups) query = query.where('gc.group_id', 'in', groups);
+      for (const r of await query.execute()) {
+        out.push({ groupId: Number(r.group_id), contactId: Number(r.contact_id), status: r.status, source: r.source === null || r.source === undefined ? null : String(r.source) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How many contacts are Added members of a group, and how many of those a source made: what a sync's removal
+   * guard compares its planned removals with.
+   *
+   * @example
+   * ```ts
+   * const { added, bySource } = await domain.userLinks().groupCounts(4, 'wordpress');
+   * ```
+   */
+  async groupCounts(groupId: number, source: string): Promise<{ added: number; bySource: number }> {
+    const g = parse(this.#contactId, groupId, 'group id');
+    const row = await this.#store.db
+      .selectFrom(`${this.#store.tables.groupContact} as gc`)
+      .innerJoin(`${this.#store.tables.group} as g`, 'g.id', 'gc.group_id')
+      .select((eb) => [
+        eb.fn.countAll().as('added'),
+        eb.fn.sum<number>(eb.case().when('gc.source', '=', source).then(1).else(0).end()).as('mine'),
+      ])
+      .where('g.domain_id', '=', this.domainId)
+      .where('gc.group_id', '=', g)
+      .where('gc.status', '=', 'Added')
+      .executeTakeFirst();
+    return { added: Number(row?.added ?? 0), bySource: Number(row?.mine ?? 0) };
   }
 
   async #batch(column: 'user_id' | 'contact_id', ids: readonly (string | number)[]): Promise<UserLink[]> {
@@ -209,7 +322,7 @@ export class UserLinks {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await this.#store.db
         .selectFrom(this.#store.tables.userLink)
-        .select(['user_id', 'contact_id'])
+        .select(['user_id', 'contact_id', 'suspended'])
         .where('domain_id', '=', this.domainId)
         .where(column, 'in', ids.slice(i, i + CHUNK))
         .execute();

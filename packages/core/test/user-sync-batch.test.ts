@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRowguard, PolicyError, type Domain, type Rowguard } from '../src/index.js';
+import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
+
+const dialects = await testDialects();
+
+/** `PolicyAdmin.applyUserSync` (batched user sync writes with provenance), suspended links, link candidates. */
+describe.each(dialects)('user sync batches on %s', (dialect) => {
+  let t: TestDatabase;
+  let engine: Rowguard;
+  let domain: Domain;
+  let staff: number;
+
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect, 'user_sync_batch');
+    engine = createRowguard({ db: t.db, contacts: { attributes: { email: { type: 'text' }, country: { type: 'text' } } }, onError: () => undefined });
+    await engine.migrate();
+    await engine.migrate();
+    domain = await engine.domain('sync');
+    const admin = domain.admin('setup');
+    staff = await admin.createGroup({ name: 'Staff', kind: 'static' });
+    const role = await admin.createRole({ name: 'staff' });
+    await admin.assignRole({ roleId: role, assignee: { type: 'group', id: staff } });
+    await admin.grantPermission({ roleId: role, permission: 'view all contacts' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates, links and sets memberships with their source in one batch, audited per change', async () => {
+    const existing = await domain.admin('setup').createContact({ contactType: 'Individual', sortName: 'Jane', attributes: { email: 'Jane.Doe@Example.org' } });
+    const found = await domain.userLinks().linkCandidates('email', ['jane.doe@EXAMPLE.org']);
+    expect(found).toEqual([{ contactId: existing, value: 'Jane.Doe@Example.org', linked: false }]);
+    const result = await domain.admin('sync:test').applyUserSync({
+      source: 'test',
+      create: [
+        { userId: 't:1', contactType: 'Individual', sortName: 'One', attributes: { email: 'one@example.org', country: 'VN' } },
+        { userId: 't:2', contactType: 'Individual', sortName: 'Two', attributes: {} },
+      ],
+      link: [{ userId: 't:3', contactId: existing }],
+      memberships: [
+        { groupId: staff, userId: 't:1', status: 'Added' },
+        { groupId: staff, userId: 't:3', status: 'Added' },
+      ],
+    });
+    expect(result.counts).toMatchObject({ created: 2, linked: 1, memberships: 2 });
+    const one = result.created.find((c) => c.userId === 't:1')?.contactId ?? 0;
+    expect(await domain.userLinks().contactOf('t:1')).toBe(one);
+    expect(await domain.userLinks().userOf(existing)).toBe('t:3');
+    const rows = await domain.userLinks().membershipsOf([one, existing], [staff]);
+    expect(rows.map((r) => [r.contactId, r.status, r.source]).sort()).toEqual([[existing, 'Added', 'test'], [one, 'Added', 'test']].sort());
+    expect(await domain.subject({ userId: 't:1' }).hasPermission('view all contacts')).toBe(true);
+    const audit = await domain.auditLog({ limit: 10 });
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['user.sync', 'user.link', 'membership.set']));
+    expect(await domain.userLinks().groupCounts(staff, 'test')).toEqual({ added: 2, bySource: 2 });
+  });
+
+  it('a hand-made membership has no source; a suspended link resolves to no contact until resumed', async () => {
+    const c = await domain.admin('setup').createContact({ contactType: 'Individual', sortName: 'Hand' });
+    await domain.admin('alice').setMembership({ groupId: staff, contactId: c, status: 'Added' });
+    expect((await domain.userLinks().membershipsOf([c]))[0]?.source).toBeNull();
+    await domain.admin('sync:test').applyUserSync({ source: 'test', suspend: [{ userId: 't:1', suspended: true }] });
+    expect(await domain.userLinks().contactOf('t:1')).toBeNull();
+    expect((await domain.userLinks().forUsers(['t:1']))[0]?.suspended).toBe(true);
+    expect(await domain.subject({ userId: 't:1' }).hasPermission('view all contacts')).toBe(false);
+    await domain.admin('sync:test').applyUserSync({ source: 'test', suspend: [{ userId: 't:1', suspended: false }] });
+    expect(await domain.subject({ userId: 't:1' }).hasPermission('view all contacts')).toBe(true);
+  });
+
+  it('refuses a clash, a foreign group or an unknown contact and writes nothing', async () => {
+    const before = await domain.userLinks().list({ limit: 100 });
+    await expect(
+      domain.admin('sync:test').applyUserSync({
+        source: 'test',
+        create: [{ userId: 't:9', contactType: 'Individual', sortName: 'Nine', attributes: {} }],
+        link: [{ userId: 't:10', contactId: before[0]?.contactId ?? 1 }],
+      }),
+    ).rejects.toBeInstanceOf(PolicyError);
+    await expect(domain.admin('sync:test').applyUserSync({ source: 'test', memberships: [{ groupId: 999_999, contactId: 1, status: 'Added' }] })).rejects.toMatchObject({ code: 'unknown_group' });
+    expect(await domain.userLinks().list({ limit: 100 })).toEqual(before);
+    expect(await domain.userLinks().contactOf('t:9')).toBeNull();
+  });
+});
