@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { PolicyError, type Domain, type PermissionProvider, type Rowguard } from '@rowguard/core';
 import { allContacts, contactsOfUsers } from './domain-reads.js';
+import { frameworkSource } from './host/framework-source.js';
+import { HostSync } from './sync/host-sync.js';
 import { readUsers, type HostUserFramework } from './user-framework.js';
 
 /**
- * zod schema of a role <-> group mapping: a host role name and a static group of the domain.
+ * zod schema of a role <-> group mapping: a host role by stable id or machine name (never a label) and a static
+ * group of the domain.
  *
  * @example
  * ```ts
@@ -23,33 +26,23 @@ export interface RoleGroupSyncReport {
   readonly rolesRevoked: readonly { readonly userId: string; readonly role: string }[];
 }
 
-/**
- * Validates the mappings (each group static and of the domain), then reads the users, their contacts, and the
- * Added members of the mapped groups, all through the core's public API.
- */
-async function prepare(domain: Domain, framework: HostUserFramework, mappings: readonly RoleGroupMapping[]) {
-  const parsed = z.array(roleGroupMappingSchema).parse(mappings);
+/** Throws unless every mapped group is a static group of the domain. */
+async function checkGroups(domain: Domain, mappings: readonly { groupId: number }[]): Promise<void> {
   const policy = await domain.policy();
-  for (const m of parsed) {
+  for (const m of mappings) {
     const group = policy.groups.get(m.groupId);
     if (!group) throw new PolicyError('unknown_group', `group ${m.groupId} does not exist in domain ${domain.id}`, { groupId: m.groupId });
     if (group.kind !== 'static') throw new PolicyError('not_static_group', `group ${m.groupId} is smart; roles sync with static groups`, { groupId: m.groupId });
   }
-  const users = await readUsers(framework);
-  const contactOf = await contactsOfUsers(domain, users.map((u) => u.id));
-  const userOf = new Map([...contactOf].map(([userId, contactId]) => [contactId, userId]));
-  const added = new Set<string>();
-  for (const groupId of new Set(parsed.map((m) => m.groupId))) {
-    for (const c of await allContacts(domain, { membership: { groupId, status: 'Added' }, withDeleted: true })) added.add(`${groupId}:${c.id}`);
-  }
-  return { parsed, users, contactOf, userOf, added };
 }
 
 /**
- * Host roles -> static groups (the direction of CiviCRM's "group roles sync", reversed): for each mapping,
- * the contact of every user holding the host role is Added to the group, and a linked contact whose user no
- * longer holds the role is set to Removed. Contacts without a user are left alone, so members an
- * administrator added by hand stay. One audited transaction.
+ * Host roles -> static groups over a {@link HostUserFramework} (for a CMS, use {@link HostSync} with its
+ * source): a linked user is a member of a group when it holds any of the roles mapped to it. Memberships the
+ * sync makes carry the framework's name as their source, and only those are ever set Removed — by hand or by
+ * another source stays. A linked user missing from the list loses the memberships the sync made (its link is
+ * suspended). Users without a contact are left alone (link them with {@link syncUsersToContacts}). Batched,
+ * audited writes.
  *
  * @example
  * ```ts
@@ -62,37 +55,22 @@ export async function syncHostRolesToGroups(
   framework: HostUserFramework,
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
-  const { parsed, users: list, contactOf, userOf, added: members } = await prepare(domain, framework, mappings);
-  const users = new Map(list.map((u) => [u.id, u]));
-  const added: { groupId: number; contactId: number }[] = [];
-  const removed: { groupId: number; contactId: number }[] = [];
-  for (const m of parsed) {
-    for (const user of users.values()) {
-      const contactId = contactOf.get(user.id);
-      if (contactId !== undefined && user.roles.includes(m.hostRole) && !members.has(`${m.groupId}:${contactId}`)) {
-        added.push({ groupId: m.groupId, contactId });
-      }
-    }
-    for (const key of members) {
-      const [groupId, contactId] = key.split(':').map(Number) as [number, number];
-      if (groupId !== m.groupId) continue;
-      const userId = userOf.get(contactId);
-      const user = userId === undefined ? undefined : users.get(userId);
-      if (user && !user.roles.includes(m.hostRole)) removed.push({ groupId, contactId });
-    }
-  }
-  if (added.length + removed.length > 0) {
-    await domain.admin(`sync:${framework.name}`).transaction(async (admin) => {
-      for (const a of added) await admin.setMembership({ ...a, status: 'Added' });
-      for (const r of removed) await admin.setMembership({ ...r, status: 'Removed' });
-    });
-  }
-  return { added, removed, rolesGranted: [], rolesRevoked: [] };
+  const parsed = z.array(roleGroupMappingSchema).parse(mappings);
+  await checkGroups(domain, parsed);
+  const source = frameworkSource(framework, { knownRoles: parsed.map((m) => m.hostRole) });
+  const sync = new HostSync(domain, source, { mappings: parsed, createMissing: false, deleted: 'suspend', removalGuard: { maxShare: 1, minimum: 0 } });
+  const report = await sync.reconcileAll({ listLimit: Number.MAX_SAFE_INTEGER });
+  const contactOf = await contactsOfUsers(domain, [...report.changes.added, ...report.changes.removed].map((m) => m.userId));
+  const pick = (list: readonly { groupId: number; contactId: number | null; userId: string }[]) =>
+    list.map((m) => ({ groupId: m.groupId, contactId: m.contactId ?? contactOf.get(m.userId) ?? 0 }));
+  return { added: pick(report.changes.added), removed: pick(report.changes.removed), rolesGranted: [], rolesRevoked: [] };
 }
 
 /**
- * Static groups -> host roles: for each mapping, the user of every Added member gets the host role, and a user
- * holding the role whose contact is not an Added member loses it. Needs `setUserRoles` on the framework.
+ * Static groups -> host roles: the user of every Added member of a group holds one of its mapped roles (the
+ * first is granted when it holds none), and a user holding a mapped role whose contact is an Added member of
+ * none of the role's groups loses it. Run after {@link syncHostRolesToGroups}, the two reach a fixed point in
+ * one round. Needs `setUserRoles` on the framework.
  *
  * @example
  * ```ts
@@ -106,20 +84,34 @@ export async function syncGroupsToHostRoles(
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
   if (!framework.setUserRoles) throw new Error(`${framework.name} cannot set user roles`);
-  const { parsed, users, contactOf, added: members } = await prepare(domain, framework, mappings);
+  const parsed = z.array(roleGroupMappingSchema).parse(mappings);
+  await checkGroups(domain, parsed);
+  const users = await readUsers(framework);
+  const contactOf = await contactsOfUsers(domain, users.map((u) => u.id));
+  const members = new Set<string>();
+  for (const groupId of new Set(parsed.map((m) => m.groupId))) {
+    for (const c of await allContacts(domain, { membership: { groupId, status: 'Added' }, withDeleted: true })) members.add(`${groupId}:${c.id}`);
+  }
   const rolesGranted: { userId: string; role: string }[] = [];
   const rolesRevoked: { userId: string; role: string }[] = [];
   for (const user of users) {
     const contactId = contactOf.get(user.id);
+    const member = (groupId: number) => contactId !== undefined && members.has(`${groupId}:${contactId}`);
     const roles = new Set(user.roles);
-    for (const m of parsed) {
-      const member = contactId !== undefined && members.has(`${m.groupId}:${contactId}`);
-      if (member && !roles.has(m.hostRole)) {
-        roles.add(m.hostRole);
-        rolesGranted.push({ userId: user.id, role: m.hostRole });
-      } else if (!member && roles.has(m.hostRole) && !parsed.some((o) => o.hostRole === m.hostRole && contactId !== undefined && members.has(`${o.groupId}:${contactId}`))) {
-        roles.delete(m.hostRole);
-        rolesRevoked.push({ userId: user.id, role: m.hostRole });
+    // A member of a group holds one of its roles: the first mapped one is granted when it holds none.
+    for (const groupId of new Set(parsed.map((m) => m.groupId))) {
+      const groupRoles = parsed.filter((m) => m.groupId === groupId).map((m) => m.hostRole);
+      const first = groupRoles[0];
+      if (member(groupId) && first !== undefined && !groupRoles.some((r) => roles.has(r))) {
+        roles.add(first);
+        rolesGranted.push({ userId: user.id, role: first });
+      }
+    }
+    // A role is revoked when the user is a member of none of the groups it maps to.
+    for (const role of new Set(parsed.map((m) => m.hostRole))) {
+      if (roles.has(role) && !parsed.some((m) => m.hostRole === role && member(m.groupId))) {
+        roles.delete(role);
+        rolesRevoked.push({ userId: user.id, role });
       }
     }
     if (roles.size !== user.roles.length || user.roles.some((r) => !roles.has(r))) await framework.setUserRoles(user.id, [...roles]);

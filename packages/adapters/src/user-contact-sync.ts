@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifierSchema, type Domain, type Rowguard } from '@rowguard/core';
+import { identifierSchema, MAX_LINK_BATCH, type Domain, type Rowguard } from '@rowguard/core';
 import { allContacts, contactsOfUsers, linkedContacts } from './domain-reads.js';
 import { readUsers, type HostUser, type HostUserFramework } from './user-framework.js';
 
@@ -32,34 +32,12 @@ export interface UserSyncReport {
   readonly skipped: readonly string[];
 }
 
-/** Most values one `in` criterion takes. */
-const IN_LIST = 1000;
-
-/**
- * The contacts of the domain (deleted ones too) whose `attribute` equals one of these values, in id order per
- * value; a value compares exactly, as criteria do.
- */
-async function contactsByValue(domain: Domain, attribute: string, values: readonly string[]): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>();
-  const distinct = [...new Set(values)];
-  for (let i = 0; i < distinct.length; i += IN_LIST) {
-    const where = { field: attribute, op: 'in' as const, value: distinct.slice(i, i + IN_LIST) };
-    for (const c of await allContacts(domain, { where, withDeleted: true })) {
-      const value = c.attributes[attribute];
-      if (typeof value !== 'string') continue;
-      const ids = out.get(value) ?? [];
-      ids.push(c.id);
-      out.set(value, ids);
-    }
-  }
-  return out;
-}
-
 /**
  * Host users -> contacts: every host user gets a contact, linked one-to-one (the user <-> contact link of the
  * domain). A user already linked is left alone; an unlinked user whose e-mail matches an unlinked contact's
- * `matchAttribute` is linked to it; otherwise a contact is created (unless `createMissing: false`). All writes
- * happen in one audited transaction, with actor `sync:<framework name>`.
+ * `matchAttribute` ignoring case (`Jane.Doe@Example.org` is `jane.doe@example.org`) is linked to it; otherwise a
+ * contact is created (unless `createMissing: false`). One audited transaction of batched statements, with actor
+ * `sync:<framework name>`. For a CMS, {@link HostSync} also keeps name and e-mail current.
  *
  * @example
  * ```ts
@@ -80,35 +58,38 @@ export async function syncUsersToContacts(
 
   const unlinked = users.filter((u) => !byUser.has(u.id));
   const emails = unlinked.flatMap((u) => (u.email ? [u.email] : []));
-  const candidates = o.matchAttribute && emails.length > 0 ? await contactsByValue(domain, o.matchAttribute, emails) : new Map<string, number[]>();
-  const taken = await linkedContacts(domain, [...candidates.values()].flat());
-  const plan: { user: HostUser; contactId: number | null }[] = [];
-  for (const user of unlinked) {
-    const contactId = (user.email ? candidates.get(user.email) : undefined)?.find((id) => !taken.has(id)) ?? null;
-    if (contactId !== null) taken.add(contactId);
-    plan.push({ user, contactId });
-  }
-  const unchanged = users.length - unlinked.length;
-  const linked: { userId: string; contactId: number }[] = [];
-  const created: { userId: string; contactId: number }[] = [];
-  const skipped: string[] = [];
-  await domain.admin(`sync:${framework.name}`).transaction(async (admin) => {
-    for (const { user, contactId } of plan) {
-      if (contactId !== null) {
-        await admin.linkUser({ userId: user.id, contactId });
-        linked.push({ userId: user.id, contactId });
-      } else if (o.createMissing) {
-        const id = await admin.createContact({
-          contactType: o.contactType,
-          sortName: user.name ?? user.email ?? user.id,
-          attributes: o.matchAttribute && user.email ? { [o.matchAttribute]: user.email } : {},
-        });
-        await admin.linkUser({ userId: user.id, contactId: id });
-        created.push({ userId: user.id, contactId: id });
-      } else skipped.push(user.id);
+  const candidates = new Map<string, number[]>();
+  if (o.matchAttribute) {
+    for (let i = 0; i < emails.length; i += MAX_LINK_BATCH) {
+      for (const c of await domain.userLinks().linkCandidates(o.matchAttribute, emails.slice(i, i + MAX_LINK_BATCH))) {
+        if (!c.linked) candidates.set(c.value.toLowerCase(), [...(candidates.get(c.value.toLowerCase()) ?? []), c.contactId]);
+      }
     }
-  });
-  return { linked, created, unchanged, skipped };
+  }
+  const taken = new Set<number>();
+  const link: { userId: string; contactId: number }[] = [];
+  const create: { userId: string; contactType: string; sortName: string; attributes: Record<string, string> }[] = [];
+  const skipped: string[] = [];
+  for (const user of unlinked) {
+    const contactId = (user.email ? candidates.get(user.email.toLowerCase()) : undefined)?.find((id) => !taken.has(id));
+    if (contactId !== undefined) {
+      taken.add(contactId);
+      link.push({ userId: user.id, contactId });
+    } else if (o.createMissing) {
+      create.push({
+        userId: user.id,
+        contactType: o.contactType,
+        sortName: user.name ?? user.email ?? user.id,
+        attributes: o.matchAttribute && user.email ? { [o.matchAttribute]: user.email } : {},
+      });
+    } else skipped.push(user.id);
+  }
+  let created: { userId: string; contactId: number }[] = [];
+  for (let i = 0; i < Math.max(link.length, create.length); i += 1000) {
+    const result = await domain.admin(`sync:${framework.name}`).applyUserSync({ source: framework.name, link: link.slice(i, i + 1000), create: create.slice(i, i + 1000) });
+    created = [...created, ...result.created];
+  }
+  return { linked: link, created, unchanged: users.length - unlinked.length, skipped };
 }
 
 /**

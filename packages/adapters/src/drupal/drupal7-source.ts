@@ -1,0 +1,112 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { inChunks, textOrNull } from '../host/host-batches.js';
+import { HostDataError } from '../host/host-data-error.js';
+import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+
+/**
+ * zod schema of the Drupal 7 source settings: the table prefix (`$databases['default']['default']['prefix']`,
+ * often empty), the columns of `users` to read as fields, and the user id prefix (`drupal:`).
+ *
+ * @example
+ * ```ts
+ * drupal7OptionsSchema.parse({ prefix: '', fieldColumns: ['timezone'] });
+ * ```
+ */
+export const drupal7OptionsSchema = z
+  .object({
+    prefix: tablePrefixSchema.default(''),
+    fieldColumns: z.array(sqlIdentifierSchema).max(20).default([]),
+    idPrefix: z.string().min(1).max(32).default('drupal:'),
+    name: sqlIdentifierSchema.default('drupal7'),
+  })
+  .strict();
+/** Drupal 7 source settings. */
+export type Drupal7Options = z.input<typeof drupal7OptionsSchema>;
+
+/** Drupal 7's fixed role ids: anonymous and authenticated user. */
+export const DRUPAL7_ANONYMOUS_RID = '1';
+/** Every user who is not anonymous holds this role implicitly. */
+export const DRUPAL7_AUTHENTICATED_RID = '2';
+
+/**
+ * A {@link HostSource} over Drupal 7's tables, read-only: `users` (uid 0 is the anonymous user and is never
+ * read; `status = 0` is blocked), `role` (roles keyed by `rid`, the stable id; `name` is only a label),
+ * `users_roles` (plus the implicit `authenticated user`, rid 2) and `role_permission`. A `users_roles` row naming
+ * a role that does not exist throws {@link HostDataError}.
+ *
+ * @example
+ * ```ts
+ * const source = drupal7Source(hostDb, { prefix: '' });
+ * ```
+ */
+export function drupal7Source(db: Kysely<any>, options: Drupal7Options = {}): HostSource {
+  const o = drupal7OptionsSchema.parse(options);
+  const t = { users: `${o.prefix}users`, role: `${o.prefix}role`, usersRoles: `${o.prefix}users_roles`, rolePermission: `${o.prefix}role_permission` };
+
+  async function listRoles(): Promise<HostRole[]> {
+    const roles = await db.selectFrom(t.role).select(['rid', 'name']).orderBy('rid').execute();
+    const perms = await db.selectFrom(t.rolePermission).select(['rid', 'permission']).execute();
+    const byRole = new Map<string, Record<string, boolean>>();
+    for (const p of perms) {
+      const m = byRole.get(String(p.rid)) ?? {};
+      m[String(p.permission)] = true;
+      byRole.set(String(p.rid), m);
+    }
+    return roles.map((r) => ({ id: String(r.rid), label: String(r.name), permissions: byRole.get(String(r.rid)) ?? {} }));
+  }
+
+  async function read(keys: readonly number[] | null, page: HostPage | null, roles: readonly HostRole[]): Promise<HostUserRecord[]> {
+    let q = db.selectFrom(t.users).select(['uid', 'name', 'mail', 'status', ...o.fieldColumns]).where('uid', '>', 0);
+    if (keys) q = q.where('uid', 'in', keys);
+    if (page) q = q.where('uid', '>', page.after).orderBy('uid').limit(page.limit);
+    const rows = await q.execute();
+    const known = new Set(roles.map((r) => r.id));
+    const held = new Map<number, string[]>();
+    for (const part of inChunks(rows.map((r) => Number(r.uid)))) {
+      for (const ur of await db.selectFrom(t.usersRoles).select(['uid', 'rid']).where('uid', 'in', part).execute()) {
+        const rid = String(ur.rid);
+        if (!known.has(rid)) {
+          throw new HostDataError({ table: t.usersRoles, row: `uid=${String(ur.uid)},rid=${rid}`, userId: `${o.idPrefix}${String(ur.uid)}`, reason: `role ${rid} does not exist in ${t.role}` });
+        }
+        const list = held.get(Number(ur.uid)) ?? [];
+        list.push(rid);
+        held.set(Number(ur.uid), list);
+      }
+    }
+    return rows.map((r) => {
+      const key = Number(r.uid);
+      const fields: Record<string, string | null> = {};
+      for (const c of o.fieldColumns) fields[c] = textOrNull(r[c]);
+      return {
+        id: `${o.idPrefix}${key}`,
+        key,
+        email: textOrNull(r.mail) || null,
+        name: textOrNull(r.name),
+        roles: [...new Set([DRUPAL7_AUTHENTICATED_RID, ...(held.get(key) ?? [])])],
+        blocked: Number(r.status) === 0,
+        fields,
+        permissions: {},
+      };
+    });
+  }
+
+  return {
+    name: o.name,
+    idPrefix: o.idPrefix,
+    listRoles,
+    readUsers: (page, roles) => read(null, page, roles),
+    async readUser(userId, roles) {
+      const key = userKey(o.idPrefix, userId);
+      return key === null || key === 0 ? null : ((await read([key], null, roles))[0] ?? null);
+    },
+    async existingUsers(userIds) {
+      const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);
+      const out = new Set<string>();
+      for (const part of inChunks(keys)) {
+        for (const r of await db.selectFrom(t.users).select('uid').where('uid', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.uid)}`);
+      }
+      return out;
+    },
+  };
+}

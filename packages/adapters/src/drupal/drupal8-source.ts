@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { inChunks, textOrNull } from '../host/host-batches.js';
+import { HostDataError } from '../host/host-data-error.js';
+import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
+
+/**
+ * zod schema of the Drupal 8+ source settings: the table prefix, the user id prefix (`drupal:`) and the source name.
+ *
+ * @example
+ * ```ts
+ * drupal8OptionsSchema.parse({ prefix: '' });
+ * ```
+ */
+export const drupal8OptionsSchema = z
+  .object({
+    prefix: tablePrefixSchema.default(''),
+    idPrefix: z.string().min(1).max(32).default('drupal:'),
+    name: sqlIdentifierSchema.default('drupal8'),
+  })
+  .strict();
+/** Drupal 8+ source settings. */
+export type Drupal8Options = z.input<typeof drupal8OptionsSchema>;
+
+/** The role every Drupal 8+ user who is not anonymous holds implicitly. */
+export const DRUPAL8_AUTHENTICATED = 'authenticated';
+
+/**
+ * A {@link HostSource} over Drupal 8+'s tables, read-only: `users_field_data` (the default-language row; uid 0
+ * is anonymous and never read; `status = 0` is blocked), `user__roles` (role machine names in
+ * `roles_target_id`, plus the implicit `authenticated`), and the roles' configuration in `config`
+ * (`user.role.<id>`, PHP-serialized: `id`, `label`, `permissions`, `is_admin`), parsed with `php-serialize`.
+ *
+ * @example
+ * ```ts
+ * const source = drupal8Source(hostDb);
+ * ```
+ */
+export function drupal8Source(db: Kysely<any>, options: Drupal8Options = {}): HostSource {
+  const o = drupal8OptionsSchema.parse(options);
+  const t = { users: `${o.prefix}users_field_data`, roles: `${o.prefix}user__roles`, config: `${o.prefix}config` };
+
+  async function listRoles(): Promise<HostRole[]> {
+    const rows = await db.selectFrom(t.config).select(['name', 'data']).where('collection', '=', '').where('name', 'like', 'user.role.%').orderBy('name').execute();
+    return rows.map((r) => {
+      const origin = { table: t.config, row: `collection='',name=${String(r.name)}`, userId: null };
+      const data = phpArray(parsePhpSerialized(r.data, origin), origin);
+      const id = typeof data.id === 'string' ? data.id : String(r.name).slice('user.role.'.length);
+      const permissions: Record<string, boolean> = {};
+      for (const p of Object.values(data.permissions === undefined ? {} : phpArray(data.permissions, origin))) permissions[String(p)] = true;
+      if (phpTruthy(data.is_admin)) permissions['administer site'] = true;
+      return { id, label: typeof data.label === 'string' ? data.label : id, permissions };
+    });
+  }
+
+  async function read(keys: readonly number[] | null, page: HostPage | null, roles: readonly HostRole[]): Promise<HostUserRecord[]> {
+    let q = db.selectFrom(t.users).select(['uid', 'name', 'mail', 'status']).where('uid', '>', 0).where('default_langcode', '=', 1);
+    if (keys) q = q.where('uid', 'in', keys);
+    if (page) q = q.where('uid', '>', page.after).orderBy('uid').limit(page.limit);
+    const rows = await q.execute();
+    const known = new Set(roles.map((r) => r.id));
+    const held = new Map<number, string[]>();
+    for (const part of inChunks(rows.map((r) => Number(r.uid)))) {
+      const links = await db.selectFrom(t.roles).select(['entity_id', 'delta', 'roles_target_id']).where('deleted', '=', 0).where('entity_id', 'in', part).execute();
+      for (const ur of links) {
+        const rid = String(ur.roles_target_id);
+        if (!known.has(rid)) {
+          throw new HostDataError({ table: t.roles, row: `entity_id=${String(ur.entity_id)},delta=${String(ur.delta)}`, userId: `${o.idPrefix}${String(ur.entity_id)}`, reason: `role '${rid}' has no configuration` });
+        }
+        const list = held.get(Number(ur.entity_id)) ?? [];
+        list.push(rid);
+        held.set(Number(ur.entity_id), list);
+      }
+    }
+    return rows.map((r) => {
+      const key = Number(r.uid);
+      return {
+        id: `${o.idPrefix}${key}`,
+        key,
+        email: textOrNull(r.mail) || null,
+        name: textOrNull(r.name),
+        roles: [...new Set([DRUPAL8_AUTHENTICATED, ...(held.get(key) ?? [])])],
+        blocked: Number(r.status) === 0,
+        fields: {},
+        permissions: {},
+      };
+    });
+  }
+
+  return {
+    name: o.name,
+    idPrefix: o.idPrefix,
+    listRoles,
+    readUsers: (page, roles) => read(null, page, roles),
+    async readUser(userId, roles) {
+      const key = userKey(o.idPrefix, userId);
+      return key === null || key === 0 ? null : ((await read([key], null, roles))[0] ?? null);
+    },
+    async existingUsers(userIds) {
+      const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);
+      const out = new Set<string>();
+      for (const part of inChunks(keys)) {
+        for (const r of await db.selectFrom(t.users).select('uid').where('uid', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.uid)}`);
+      }
+      return out;
+    },
+  };
+}

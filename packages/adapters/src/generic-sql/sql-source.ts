@@ -1,0 +1,131 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { inChunks, textOrNull } from '../host/host-batches.js';
+import { HostDataError } from '../host/host-data-error.js';
+import { sqlIdentifierSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+
+/**
+ * zod schema of a generic SQL source: a users table (integer key, e-mail, name, optional blocked flag, extra
+ * field columns), a user-role table (user key, role id), and optionally a roles table (id, label) and a
+ * role-permission table (role id, permission) — every name a plain identifier from this configuration.
+ *
+ * @example
+ * ```ts
+ * sqlSourceOptionsSchema.parse({
+ *   users: { table: 'app_user', key: 'id', email: 'email', name: 'full_name', blocked: 'disabled', fields: ['country'] },
+ *   userRoles: { table: 'app_user_role', user: 'user_id', role: 'role' },
+ *   roles: { table: 'app_role', id: 'code', label: 'title' },
+ * });
+ * ```
+ */
+export const sqlSourceOptionsSchema = z
+  .object({
+    name: sqlIdentifierSchema.default('sql'),
+    idPrefix: z.string().min(1).max(32).default('app:'),
+    users: z
+      .object({
+        table: sqlIdentifierSchema,
+        key: sqlIdentifierSchema.default('id'),
+        email: sqlIdentifierSchema.nullable().default('email'),
+        name: sqlIdentifierSchema.nullable().default('name'),
+        blocked: sqlIdentifierSchema.nullable().default(null),
+        fields: z.array(sqlIdentifierSchema).max(20).default([]),
+      })
+      .strict(),
+    userRoles: z.object({ table: sqlIdentifierSchema, user: sqlIdentifierSchema, role: sqlIdentifierSchema }).strict(),
+    roles: z.object({ table: sqlIdentifierSchema, id: sqlIdentifierSchema, label: sqlIdentifierSchema }).strict().optional(),
+    rolePermissions: z.object({ table: sqlIdentifierSchema, role: sqlIdentifierSchema, permission: sqlIdentifierSchema }).strict().optional(),
+  })
+  .strict();
+/** Generic SQL source settings. */
+export type SqlSourceOptions = z.input<typeof sqlSourceOptionsSchema>;
+
+/**
+ * A {@link HostSource} over a Node host's own tables, configured by name. Without a roles table the roles are
+ * the distinct values of the user-role table; with one, a user-role row naming a missing role throws
+ * {@link HostDataError}.
+ *
+ * @example
+ * ```ts
+ * const source = sqlSource(appDb, { users: { table: 'app_user' }, userRoles: { table: 'app_user_role', user: 'user_id', role: 'role' } });
+ * ```
+ */
+export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSource {
+  const o = sqlSourceOptionsSchema.parse(options);
+  const u = o.users;
+  const ur = o.userRoles;
+
+  async function listRoles(): Promise<HostRole[]> {
+    const perms = new Map<string, Record<string, boolean>>();
+    if (o.rolePermissions) {
+      const rp = o.rolePermissions;
+      for (const r of await db.selectFrom(rp.table).select([`${rp.role} as r`, `${rp.permission} as p`]).execute()) {
+        const m = perms.get(String(r.r)) ?? {};
+        m[String(r.p)] = true;
+        perms.set(String(r.r), m);
+      }
+    }
+    if (o.roles) {
+      const r = o.roles;
+      const rows = await db.selectFrom(r.table).select([`${r.id} as id`, `${r.label} as label`]).orderBy(r.id).execute();
+      return rows.map((row) => ({ id: String(row.id), label: String(row.label), permissions: perms.get(String(row.id)) ?? {} }));
+    }
+    const rows = await db.selectFrom(ur.table).select(`${ur.role} as id`).distinct().orderBy(ur.role).execute();
+    return rows.map((row) => ({ id: String(row.id), label: String(row.id), permissions: perms.get(String(row.id)) ?? {} }));
+  }
+
+  async function read(keys: readonly number[] | null, page: HostPage | null, roles: readonly HostRole[]): Promise<HostUserRecord[]> {
+    const cols = [`${u.key} as k`, ...(u.email ? [`${u.email} as e`] : []), ...(u.name ? [`${u.name} as n`] : []), ...(u.blocked ? [`${u.blocked} as b`] : []), ...u.fields];
+    let q = db.selectFrom(u.table).select(cols);
+    if (keys) q = q.where(u.key, 'in', keys);
+    if (page) q = q.where(u.key, '>', page.after).orderBy(u.key).limit(page.limit);
+    const rows = await q.execute();
+    const known = o.roles ? new Set(roles.map((r) => r.id)) : null;
+    const held = new Map<number, string[]>();
+    for (const part of inChunks(rows.map((r) => Number(r.k)))) {
+      for (const m of await db.selectFrom(ur.table).select([`${ur.user} as u`, `${ur.role} as r`]).where(ur.user, 'in', part).execute()) {
+        const rid = String(m.r);
+        if (known && !known.has(rid)) {
+          throw new HostDataError({ table: ur.table, row: `${ur.user}=${String(m.u)},${ur.role}=${rid}`, userId: `${o.idPrefix}${String(m.u)}`, reason: `role '${rid}' does not exist in ${o.roles?.table}` });
+        }
+        const list = held.get(Number(m.u)) ?? [];
+        list.push(rid);
+        held.set(Number(m.u), list);
+      }
+    }
+    return rows.map((r) => {
+      const key = Number(r.k);
+      const fields: Record<string, string | null> = {};
+      for (const c of u.fields) fields[c] = textOrNull(r[c]);
+      return {
+        id: `${o.idPrefix}${key}`,
+        key,
+        email: textOrNull(r.e) || null,
+        name: textOrNull(r.n),
+        roles: [...new Set(held.get(key) ?? [])],
+        blocked: r.b === undefined ? false : Boolean(Number(r.b)),
+        fields,
+        permissions: {},
+      };
+    });
+  }
+
+  return {
+    name: o.name,
+    idPrefix: o.idPrefix,
+    listRoles,
+    readUsers: (page, roles) => read(null, page, roles),
+    async readUser(userId, roles) {
+      const key = userKey(o.idPrefix, userId);
+      return key === null ? null : ((await read([key], null, roles))[0] ?? null);
+    },
+    async existingUsers(userIds) {
+      const keys = userIds.map((id) => userKey(o.idPrefix, id)).filter((k): k is number => k !== null);
+      const out = new Set<string>();
+      for (const part of inChunks(keys)) {
+        for (const r of await db.selectFrom(u.table).select(`${u.key} as k`).where(u.key, 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.k)}`);
+      }
+      return out;
+    },
+  };
+}
