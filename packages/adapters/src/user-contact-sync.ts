@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { identifierSchema, MAX_LINK_BATCH, type Domain, type Rowguard } from '@rowguard/core';
 import { allContacts, contactsOfUsers, linkedContacts } from './domain-reads.js';
-import { readUsers, type HostUser, type HostUserFramework } from './user-framework.js';
+import { readUsers, type HostUserFramework } from './user-framework.js';
 
 /**
  * zod schema of the user -> contact sync settings.
