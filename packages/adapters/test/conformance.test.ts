@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createRowguard, type Domain } from '@rowguard/core';
 import { conformanceChecks, type ConformanceContext, type ConformanceHost } from '../src/conformance/index.js';
 import { openTestDatabase, testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
-import type { Dialect } from './fixtures/host-tables.js';
-import { createWordpressTables, wordpressHost } from './fixtures/wordpress-fixture.js';
-import { createDrupal7Tables, drupal7Host } from './fixtures/drupal7-fixture.js';
-import { createDrupal8Tables, drupal8Host } from './fixtures/drupal8-fixture.js';
-import { createJoomlaTables, joomlaHost } from './fixtures/joomla-fixture.js';
-import { createSqlTables, sqlHost } from './fixtures/sql-fixture.js';
+import type { Dialect } from './host-tables.js';
+import { createWordpressTables, wordpressHost } from './wordpress-fixture.js';
+import { createDrupal7Tables, drupal7Host } from './drupal7-fixture.js';
+import { createDrupal8Tables, drupal8Host } from './drupal8-fixture.js';
+import { createJoomlaTables, joomlaHost } from './joomla-fixture.js';
+import { createSqlTables, sqlHost } from './sql-fixture.js';
 
 const dialects = (await testDialects()).filter((d) => d !== 'sqlite');
 
