@@ -21,14 +21,12 @@ describe.each(dialects)('host sync behaviour on %s', (dialect) => {
   let t: TestDatabase;
   let engine: Rowguard;
   let domain: Domain;
-  let staff: number;
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect, 'sync_behaviour');
     engine = createRowguard({ db: t.db, contacts: { attributes: { email: { type: 'text' } } }, onError: () => undefined });
     await engine.migrate();
     domain = await engine.domain('behaviour');
-    staff = await domain.admin('setup').createGroup({ name: 'Staff', kind: 'static' });
     await createWordpressTables(t.db, dialect as Dialect, 'wpb_');
   });
   afterAll(async () => {
