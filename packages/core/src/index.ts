@@ -33,6 +33,7 @@ export {
   type LinkPage,
   type LinkCandidate,
   type MembershipRow,
+  type LinkedContactFields,
 } from './store/user-links.js';
 export { userSyncBatchSchema, MAX_SYNC_BATCH, type UserSyncBatch, type UserSyncBatchResult } from './admin/user-sync-writes.js';
 export {

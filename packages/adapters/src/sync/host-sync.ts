@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CONTACT_PAGE, type ContactRecord, type Domain, type MembershipRow, type UserLink, type UserSyncBatch } from '@rowguard/core';
+import { MAX_LINK_BATCH, type Domain, type LinkedContactFields, type MembershipRow, type UserLink, type UserSyncBatch } from '@rowguard/core';
 import type { HostRole, HostSource, HostUserRecord } from '../host/host-source.js';
 import { inChunks } from '../host/host-batches.js';
 import { hostSyncOptionsSchema, type HostSyncOptions, type ParsedHostSyncOptions, type RoleMapping } from './sync-options.js';
@@ -75,6 +75,12 @@ export const reconcileAllSchema = z
   .strict();
 /** A {@link HostSync.reconcileAll} run's settings. */
 export type ReconcileAllOptions = z.input<typeof reconcileAllSchema>;
+
+/** Unlinked contacts by lower-cased e-mail, read once per run, and those linked since. */
+interface CandidatePool {
+  readonly byEmail: Map<string, number[]>;
+  readonly used: Set<number>;
+}
 
 function parseCursor(cursor: string): { phase: 'users' | 'links' | 'done'; after: number } {
   if (cursor === 'done') return { phase: 'done', after: 0 };
@@ -158,6 +164,7 @@ export class HostSync {
     let at = parseCursor(o.cursor ?? 'users:0');
     let users = 0;
     let links = 0;
+    const pool = at.phase === 'users' ? await this.#candidatePool() : undefined;
     const emit = (phase: 'users' | 'links', processed: number) => o.onProgress?.({ phase, processed, cursor: at.phase === 'done' ? 'done' : `${at.phase}:${at.after}` });
     while (at.phase === 'users') {
       const page = await this.#host.readUsers({ after: at.after, limit: o.batchSize }, roles);
@@ -165,8 +172,9 @@ export class HostSync {
         at = { phase: 'links', after: 0 };
         break;
       }
-      const plan = await guard.filter(planBatch(await this.#state(page, []), this.#parsed(), this.sourceName));
+      const plan = await guard.filter(planBatch(await this.#state(page, [], pool), this.#parsed(), this.sourceName));
       await this.#apply(plan, o.dryRun, changes, o.listLimit);
+      if (pool) for (const l of plan.link) pool.used.add(l.contactId);
       users += page.length;
       at = { phase: 'users', after: page[page.length - 1]?.key ?? at.after };
       emit('users', users);
@@ -200,6 +208,28 @@ export class HostSync {
     };
   }
 
+  /**
+   * Every unlinked contact with an e-mail, by lower-cased e-mail, read once for a run (a page of 10,000 per
+   * query) so that matching users by e-mail costs nothing per batch.
+   */
+  async #candidatePool(): Promise<CandidatePool | undefined> {
+    const attribute = this.options.emailAttribute;
+    if (!attribute) return undefined;
+    const pool: CandidatePool = { byEmail: new Map(), used: new Set() };
+    let after = 0;
+    for (;;) {
+      const page = await this.#domain.userLinks().unlinkedContacts(attribute, { afterContactId: after, limit: MAX_LINK_BATCH });
+      for (const c of page) {
+        const key = c.value.toLowerCase();
+        const list = pool.byEmail.get(key);
+        if (list) list.push(c.contactId);
+        else pool.byEmail.set(key, [c.contactId]);
+      }
+      if (page.length < MAX_LINK_BATCH) return pool;
+      after = page[page.length - 1]?.contactId ?? after;
+    }
+  }
+
   /** The host's roles, and the mappings checked against them (cached `rolesCacheMs`; `fresh` reads again). */
   async #checkedRoles(fresh = false): Promise<{ roles: readonly HostRole[]; ignored: RoleMapping[] }> {
     const now = Date.now();
@@ -219,14 +249,19 @@ export class HostSync {
   }
 
   /** Reads what planning a batch needs from the domain, in a few queries for the whole batch. */
-  async #state(users: readonly HostUserRecord[], gone: readonly string[]): Promise<BatchState> {
+  async #state(users: readonly HostUserRecord[], gone: readonly string[], pool?: CandidatePool): Promise<BatchState> {
     const d = this.#domain.userLinks();
     const ids = [...users.map((u) => u.id), ...gone];
     const links = new Map<string, UserLink>();
     for (const part of inChunks(ids, 5000)) for (const l of await d.forUsers(part)) links.set(l.userId, l);
     const candidates = new Map<string, number[]>();
     const emails = this.options.emailAttribute ? users.filter((u) => !u.blocked && !links.has(u.id) && u.email).map((u) => u.email as string) : [];
-    if (this.options.emailAttribute && emails.length > 0) {
+    if (pool) {
+      for (const e of emails) {
+        const found = pool.byEmail.get(e.toLowerCase())?.filter((id) => !pool.used.has(id));
+        if (found && found.length > 0) candidates.set(e.toLowerCase(), found);
+      }
+    } else if (this.options.emailAttribute && emails.length > 0) {
       for (const part of inChunks(emails, 5000)) {
         for (const c of await d.linkCandidates(this.options.emailAttribute, part)) {
           if (c.linked) continue;
@@ -236,11 +271,8 @@ export class HostSync {
       }
     }
     const contactIds = [...new Set([...[...links.values()].map((l) => l.contactId), ...[...candidates.values()].flat()])];
-    const contacts = new Map<number, ContactRecord>();
-    for (const part of inChunks(contactIds, 1000)) {
-      const rows = await this.#domain.findContacts({ where: { field: 'id', op: 'in', value: part }, withDeleted: true, limit: MAX_CONTACT_PAGE });
-      for (const c of rows) contacts.set(c.id, c);
-    }
+    const contacts = new Map<number, LinkedContactFields>();
+    for (const part of inChunks(contactIds, MAX_LINK_BATCH)) for (const c of await d.contactFields(part)) contacts.set(c.contactId, c);
     const memberships = new Map<string, MembershipRow>();
     const groups = [...new Set(this.#parsed().mappings.map((m) => m.groupId))];
     if (groups.length > 0) {
@@ -262,7 +294,7 @@ export class HostSync {
         suspend: plan.suspend,
         update: plan.update,
         memberships: plan.memberships.map((m) =>
-          m.contactId === null ? { groupId: m.groupId, userId: m.userId, status: m.status } : { groupId: m.groupId, contactId: m.contactId, status: m.status },
+          m.contactId === null ? { groupId: m.groupId, userId: m.userId, status: m.status } : { groupId: m.groupId, contactId: m.contactId, userId: m.userId, status: m.status },
         ),
       };
       await this.#domain.admin(`sync:${this.sourceName}`).applyUserSync(batch);

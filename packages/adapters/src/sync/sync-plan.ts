@@ -1,4 +1,4 @@
-import type { ContactRecord, MembershipRow, UserLink, UserSyncBatch } from '@rowguard/core';
+import type { LinkedContactFields, MembershipRow, UserLink, UserSyncBatch } from '@rowguard/core';
 import type { HostUserRecord } from '../host/host-source.js';
 import type { AttributeValue, ParsedHostSyncOptions } from './sync-options.js';
 
@@ -13,7 +13,7 @@ export interface BatchState {
   /** Unlinked contacts by lower-cased e-mail, lowest id first. */
   readonly candidates: ReadonlyMap<string, readonly number[]>;
   /** The current fields of the linked and candidate contacts. */
-  readonly contacts: ReadonlyMap<number, ContactRecord>;
+  readonly contacts: ReadonlyMap<number, LinkedContactFields>;
   /** The linked and candidate contacts' memberships in the mapped groups, keyed `group:contact`. */
   readonly memberships: ReadonlyMap<string, MembershipRow>;
 }

@@ -17,6 +17,8 @@ export interface WriteOutcome<T> {
   readonly before: unknown;
   readonly after: unknown;
   readonly result: T;
+  /** More audit rows of the same write (a batch's changes), written in the same statement as its own row. */
+  readonly moreAudit?: readonly { readonly action: string; readonly targetType: string; readonly targetId: string; readonly after: unknown }[];
 }
 
 /** The `unknown_*` codes {@link AdminWriter.own} throws, one per kind of domain-owned row. */
@@ -110,10 +112,10 @@ export class AdminWriter {
         .set({ version: sql`version + 1` })
         .where('id', '=', domainId)
         .execute();
-      const { targetId, before, after, result } = await fn(trx);
-      await trx
-        .insertInto(t.audit)
-        .values({
+      const { targetId, before, after, result, moreAudit = [] } = await fn(trx);
+      const at = new Date().toISOString();
+      const rows = [
+        {
           domain_id: domainId,
           actor: this.actor,
           action,
@@ -121,9 +123,20 @@ export class AdminWriter {
           target_id: targetId === null ? null : String(targetId),
           before_json: before === undefined || before === null ? null : JSON.stringify(before),
           after_json: after === undefined || after === null ? null : JSON.stringify(after),
-          created_at: new Date().toISOString(),
-        })
-        .execute();
+          created_at: at,
+        },
+        ...moreAudit.map((r) => ({
+          domain_id: domainId,
+          actor: this.actor,
+          action: r.action,
+          target_type: r.targetType,
+          target_id: r.targetId.slice(0, 64),
+          before_json: null,
+          after_json: r.after === undefined || r.after === null ? null : JSON.stringify(r.after),
+          created_at: at,
+        })),
+      ];
+      for (let i = 0; i < rows.length; i += 1000) await trx.insertInto(t.audit).values(rows.slice(i, i + 1000)).execute();
       pending.push({
         domainId,
         actor: this.actor,

@@ -20,7 +20,7 @@ const ROWS = 500;
  * transaction: contacts to create for users (each linked to its user), links to make or remove, links to
  * suspend or resume, contacts to update (sort name, attributes), and memberships to set, all recorded with the
  * sync's `source`. A membership names its contact by id or by the user whose contact it is (a contact created
- * in the same batch included).
+ * in the same batch included); given both, the contact id counts and the user names the audit row.
  *
  * @example
  * ```ts
@@ -50,7 +50,7 @@ export const userSyncBatchSchema = z
         z
           .object({ groupId: id, contactId: id.optional(), userId: userId.optional(), status: z.enum(MEMBERSHIP_STATUSES) })
           .strict()
-          .refine((m) => (m.contactId === undefined) !== (m.userId === undefined), 'give contactId or userId, not both'),
+          .refine((m) => m.contactId !== undefined || m.userId !== undefined, 'give contactId or userId (or both: the contact, and its user for the audit)'),
       )
       .max(MAX_SYNC_BATCH * 10)
       .default([]),
@@ -75,8 +75,9 @@ function chunks<T>(items: readonly T[], size = ROWS): T[][] {
 
 /**
  * The write behind `PolicyAdmin.applyUserSync`: a host's user sync in batched statements (a few statements per
- * hundreds of users, never one per user), one transaction and one domain-version bump per batch, an audit row
- * per link, unlink, suspension and membership change, and a summary row for the batch.
+ * hundreds of users, never one per user), one transaction and one domain-version bump per batch, one audit
+ * row per user (or contact) changed holding all its changes (link, suspension, fields, memberships), and a
+ * summary row for the batch, all in one multi-row insert.
  *
  * @example
  * ```ts
@@ -101,35 +102,48 @@ export class UserSyncWrites {
     for (const c of b.create) this.#checkAttributes(c.attributes);
     for (const u of b.update) this.#checkAttributes(u.attributes ?? {});
     return this.#w.write('user.sync', 'user_sync', async (trx) => {
-      const audit: { action: string; targetType: string; targetId: string; before: unknown; after: unknown }[] = [];
+      // One audit row per user (or contact) the batch changed, holding every change made to it.
+      const audit = new Map<string, { targetType: string; targetId: string; after: Record<string, unknown> }>();
+      const entry = (userId: string | undefined, contactId: number | undefined) => {
+        const key = userId !== undefined ? `u:${userId}` : `c:${contactId}`;
+        let e = audit.get(key);
+        if (!e) {
+          e = userId !== undefined ? { targetType: 'user_link', targetId: userId, after: {} } : { targetType: 'contact', targetId: String(contactId), after: {} };
+          audit.set(key, e);
+        }
+        return e.after;
+      };
       const created = await this.#create(trx, b.create);
-      for (const c of created) audit.push({ action: 'user.link', targetType: 'user_link', targetId: c.userId, before: null, after: { ...c, created: true } });
+      for (const c of created) Object.assign(entry(c.userId, undefined), { contactId: c.contactId, link: 'created with its contact' });
       await this.#link(trx, b.link);
-      for (const l of b.link) audit.push({ action: 'user.link', targetType: 'user_link', targetId: l.userId, before: null, after: l });
+      for (const l of b.link) Object.assign(entry(l.userId, undefined), { contactId: l.contactId, link: 'linked' });
       const t = ctx.tables;
       for (const part of chunks(b.unlink)) {
         await trx.deleteFrom(t.userLink).where('domain_id', '=', ctx.domainId).where('user_id', 'in', part).execute();
       }
-      for (const u of b.unlink) audit.push({ action: 'user.unlink', targetType: 'user_link', targetId: u, before: null, after: null });
+      for (const u of b.unlink) entry(u, undefined).link = 'unlinked';
       for (const flag of [true, false]) {
         const users = b.suspend.filter((s) => s.suspended === flag).map((s) => s.userId);
         for (const part of chunks(users)) {
           await trx.updateTable(t.userLink).set({ suspended: flag ? 1 : 0 }).where('domain_id', '=', ctx.domainId).where('user_id', 'in', part).execute();
         }
       }
-      for (const s of b.suspend) audit.push({ action: s.suspended ? 'user.suspend' : 'user.resume', targetType: 'user_link', targetId: s.userId, before: null, after: s });
+      for (const s of b.suspend) entry(s.userId, undefined).link = s.suspended ? 'suspended' : 'resumed';
+      if (b.update.length > 0) await this.#contactsInDomain(trx, b.update.map((u) => u.contactId));
       for (const u of b.update) {
         const set: Record<string, unknown> = { ...(u.attributes ?? {}) };
         if (u.sortName !== undefined) set.sort_name = u.sortName;
         if (Object.keys(set).length === 0) continue;
         await trx.updateTable(t.contact).set(set).where('id', '=', u.contactId).where('domain_id', '=', ctx.domainId).execute();
-        audit.push({ action: 'contact.update', targetType: 'contact', targetId: String(u.contactId), before: null, after: set });
+        entry(undefined, u.contactId).contact = set;
       }
       const memberships = await this.#memberships(trx, b.source, b.memberships, created);
       for (const m of memberships) {
-        audit.push({ action: 'membership.set', targetType: 'group_contact', targetId: `${m.groupId}:${m.contactId}`, before: null, after: { ...m, source: b.source } });
+        const after = entry(m.userId, m.contactId);
+        const list = (after.memberships as unknown[] | undefined) ?? [];
+        list.push({ groupId: m.groupId, contactId: m.contactId, status: m.status, source: b.source });
+        after.memberships = list;
       }
-      await this.#audit(trx, audit);
       const counts = {
         created: created.length,
         linked: b.link.length,
@@ -138,7 +152,8 @@ export class UserSyncWrites {
         updated: b.update.length,
         memberships: memberships.length,
       };
-      return { targetId: b.source, before: null, after: counts, result: { created, counts } };
+      const moreAudit = [...audit.values()].map((e) => ({ action: 'user.sync.change', targetType: e.targetType, targetId: e.targetId, after: e.after }));
+      return { targetId: b.source, before: null, after: counts, result: { created, counts }, moreAudit };
     });
   }
 
@@ -222,12 +237,12 @@ export class UserSyncWrites {
     source: string,
     items: z.output<typeof userSyncBatchSchema>['memberships'],
     created: readonly { userId: string; contactId: number }[],
-  ): Promise<{ groupId: number; contactId: number; status: string }[]> {
+  ): Promise<{ groupId: number; contactId: number; userId: string | undefined; status: string }[]> {
     if (items.length === 0) return [];
     const { ctx } = this.#w;
     const t = ctx.tables;
     const byUser = new Map(created.map((c) => [c.userId, c.contactId]));
-    const unknownUsers = [...new Set(items.flatMap((m) => (m.userId !== undefined && !byUser.has(m.userId) ? [m.userId] : [])))];
+    const unknownUsers = [...new Set(items.flatMap((m) => (m.contactId === undefined && m.userId !== undefined && !byUser.has(m.userId) ? [m.userId] : [])))];
     for (const part of chunks(unknownUsers)) {
       const rows = await trx.selectFrom(t.userLink).select(['user_id', 'contact_id']).where('domain_id', '=', ctx.domainId).where('user_id', 'in', part).execute();
       for (const r of rows) byUser.set(String(r.user_id), Number(r.contact_id));
@@ -235,16 +250,10 @@ export class UserSyncWrites {
     const resolved = items.map((m) => {
       const contactId = m.contactId ?? (m.userId === undefined ? undefined : byUser.get(m.userId));
       if (contactId === undefined) throw new PolicyError('unknown_contact', `user '${m.userId}' has no contact`, { userId: m.userId });
-      return { groupId: m.groupId, contactId, status: m.status };
+      return { groupId: m.groupId, contactId, userId: m.userId, status: m.status };
     });
-    const groupIds = [...new Set(resolved.map((m) => m.groupId))];
-    const groups = await trx.selectFrom(t.group).select(['id', 'kind']).where('domain_id', '=', ctx.domainId).where('id', 'in', groupIds).execute();
-    for (const g of groupIds) {
-      const row = groups.find((r) => Number(r.id) === g);
-      if (!row) throw new PolicyError('unknown_group', `group ${g} does not exist`, { id: g });
-      if (row.kind !== 'static') throw new PolicyError('not_static_group', `group ${g} is smart; a sync sets static groups`, { groupId: g });
-    }
-    await this.#contactsInDomain(trx, resolved.filter((m) => !created.some((c) => c.contactId === m.contactId)).map((m) => m.contactId));
+    const fresh = new Set(created.map((c) => c.contactId));
+    await this.#groupsAndContacts(trx, [...new Set(resolved.map((m) => m.groupId))], resolved.filter((m) => !fresh.has(m.contactId)).map((m) => m.contactId));
     for (const part of chunks(resolved)) {
       const rows = part.map((m) => ({ group_id: m.groupId, contact_id: m.contactId, status: m.status, source }));
       const insert = trx.insertInto(t.groupContact).values(rows);
@@ -256,27 +265,28 @@ export class UserSyncWrites {
     return resolved;
   }
 
-  /** Writes the audit rows of the batch's changes, many per statement. */
-  async #audit(trx: AdminDb, rows: readonly { action: string; targetType: string; targetId: string; before: unknown; after: unknown }[]): Promise<void> {
-    const { ctx, actor } = this.#w;
-    const at = new Date().toISOString();
-    for (const part of chunks(rows)) {
-      await trx
-        .insertInto(ctx.tables.audit)
-        .values(
-          part.map((r) => ({
-            domain_id: ctx.domainId,
-            actor,
-            action: r.action,
-            target_type: r.targetType,
-            target_id: r.targetId.slice(0, 64),
-            before_json: r.before === null ? null : JSON.stringify(r.before),
-            after_json: r.after === null ? null : JSON.stringify(r.after),
-            created_at: at,
-          })),
-        )
-        .execute();
+  /**
+   * Throws unless every group is a static group of this domain and every contact a contact of it: one query
+   * for the groups and the first contacts (the common case of one user), more only for large batches.
+   */
+  async #groupsAndContacts(trx: AdminDb, groupIds: readonly number[], contactIds: readonly number[]): Promise<void> {
+    const { ctx } = this.#w;
+    const { contacts, domainId, tables } = ctx;
+    const table = contacts.table ?? tables.contact;
+    const unique = [...new Set(contactIds)];
+    const first = unique.slice(0, ROWS);
+    const domain = contacts.columns.domainId ? sql`and ${sql.ref(contacts.columns.domainId)} = ${domainId}` : sql``;
+    const contactPart = first.length > 0 ? sql`union all select 'c' as k, ${sql.ref(contacts.columns.id)} as id, null as kind from ${sql.table(table)} where ${sql.ref(contacts.columns.id)} in (${sql.join(first)}) ${domain}` : sql``;
+    const { rows } = await sql<{ k: string; id: unknown; kind: unknown }>`select 'g' as k, id, kind from ${sql.table(tables.group)} where domain_id = ${domainId} and id in (${sql.join(groupIds)}) ${contactPart}`.execute(trx);
+    for (const g of groupIds) {
+      const row = rows.find((r) => r.k === 'g' && Number(r.id) === g);
+      if (!row) throw new PolicyError('unknown_group', `group ${g} does not exist`, { id: g });
+      if (row.kind !== 'static') throw new PolicyError('not_static_group', `group ${g} is smart; a sync sets static groups`, { groupId: g });
     }
+    const found = new Set(rows.filter((r) => r.k === 'c').map((r) => Number(r.id)));
+    const missing = first.filter((i) => !found.has(i));
+    if (missing.length > 0) throw new PolicyError('unknown_contact', `contacts ${missing.slice(0, 5).join(', ')} do not exist in domain ${domainId}`, { contactIds: missing });
+    if (unique.length > ROWS) await this.#contactsInDomain(trx, unique.slice(ROWS));
   }
 
   /** Checks attribute names and values against the configured columns and the dialect's range. */

@@ -30,6 +30,13 @@ export interface MembershipRow {
   readonly source: string | null;
 }
 
+/** A linked contact's fields as a user sync keeps them current: sort name and declared attributes. */
+export interface LinkedContactFields {
+  readonly contactId: number;
+  readonly sortName: string | null;
+  readonly attributes: Readonly<Record<string, string | number | null>>;
+}
+
 /** A contact whose text attribute matched a value, ignoring case, and whether it already has a user. */
 export interface LinkCandidate {
   readonly contactId: number;
@@ -315,6 +322,72 @@ export class UserLinks {
       .where('gc.status', '=', 'Added')
       .executeTakeFirst();
     return { added: Number(row?.added ?? 0), bySource: Number(row?.mine ?? 0) };
+  }
+
+  /**
+   * The sort name and declared attributes of these contacts of the domain (deleted ones too; up to 10,000 ids,
+   * 500 per query), read without a policy snapshot: what a user sync compares with the host to keep name and
+   * e-mail current.
+   *
+   * @example
+   * ```ts
+   * const [fields] = await domain.userLinks().contactFields([7]); // { contactId: 7, sortName: 'Lan', attributes: { email: 'lan@example.org' } }
+   * ```
+   */
+  async contactFields(contactIds: readonly number[]): Promise<LinkedContactFields[]> {
+    const ids = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'))];
+    const contacts = this.#store.contacts;
+    if (!contacts) throw new PolicyError('invalid_input', 'contact fields need the contact table configuration', {});
+    const table = contacts.table ?? this.#store.tables.contact;
+    const { id, domainId, sortName } = contacts.columns;
+    const attrs = [...(this.#store.fields ?? new Map<string, FieldInfo>())].filter(([name]) => Object.hasOwn(contacts.attributes, name));
+    const out: LinkedContactFields[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const cols = [
+        sql`${sql.ref(id)} as ${sql.id('rg_id')}`,
+        sortName ? sql`${sql.ref(sortName)} as ${sql.id('rg_sort_name')}` : sql`null as ${sql.id('rg_sort_name')}`,
+        ...attrs.map(([name, info]) => sql`${sql.ref(info.column)} as ${sql.id(`f_${name}`)}`),
+      ];
+      const inDomain = domainId ? sql`and ${sql.ref(domainId)} = ${this.domainId}` : sql``;
+      const rows = await sql<Record<string, unknown>>`select ${sql.join(cols)} from ${sql.table(table)} where ${sql.ref(id)} in (${sql.join(ids.slice(i, i + CHUNK))}) ${inDomain}`.execute(this.#store.db);
+      for (const r of rows.rows) {
+        const attributes: Record<string, string | number | null> = {};
+        for (const [name, info] of attrs) {
+          const v = r[`f_${name}`];
+          attributes[name] = v === null || v === undefined ? null : info.type === 'integer' ? Number(v) : String(v);
+        }
+        out.push({ contactId: Number(r.rg_id), sortName: r.rg_sort_name === null || r.rg_sort_name === undefined ? null : String(r.rg_sort_name), attributes });
+      }
+    }
+    return out.sort((a, b) => a.contactId - b.contactId);
+  }
+
+  /**
+   * One page of the domain's contacts (not deleted) that have no user and a value in a declared text attribute,
+   * ordered by id: what a sync reads once to match users by e-mail in memory, instead of once per batch.
+   *
+   * @example
+   * ```ts
+   * const page = await domain.userLinks().unlinkedContacts('email', { afterContactId: 0, limit: 10_000 });
+   * ```
+   */
+  async unlinkedContacts(attribute: string, page: LinkPage = {}): Promise<LinkCandidate[]> {
+    const field = this.#store.fields?.get(attribute);
+    const contacts = this.#store.contacts;
+    if (!field || field.type !== 'text' || !contacts) {
+      throw new PolicyError('invalid_input', `'${attribute}' is not a declared text attribute of contacts`, { attribute });
+    }
+    const p = parse(linkPageSchema, page, 'page');
+    const table = contacts.table ?? this.#store.tables.contact;
+    const { id, domainId, isDeleted, isDeletedType } = contacts.columns;
+    const live = isDeleted ? (isDeletedType === 'boolean' ? sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = false)` : sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = 0)`) : sql``;
+    const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
+    const rows = await sql<{ id: unknown; v: unknown }>`select c.${sql.ref(id)} as id, c.${sql.ref(field.column)} as v
+      from ${sql.table(table)} c
+      where c.${sql.ref(id)} > ${p.afterContactId ?? 0} and c.${sql.ref(field.column)} is not null ${inDomain} ${live}
+        and not exists (select 1 from ${sql.table(this.#store.tables.userLink)} l where l.domain_id = ${this.domainId} and l.contact_id = c.${sql.ref(id)})
+      order by c.${sql.ref(id)} limit ${p.limit}`.execute(this.#store.db);
+    return rows.rows.map((r) => ({ contactId: Number(r.id), value: String(r.v), linked: false }));
   }
 
   async #batch(column: 'user_id' | 'contact_id', ids: readonly (string | number)[]): Promise<UserLink[]> {
