@@ -9,7 +9,7 @@ import { CliError, EXIT } from './cli-errors.js';
  * COMMANDS.includes('apply'); // true
  * ```
  */
-export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'demo', 'schema', 'help'] as const;
+export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'sync', 'demo', 'schema', 'help'] as const;
 /**
  * A command name.
  *
@@ -45,6 +45,13 @@ const OPTIONS = {
   format: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
+  host: { type: 'string' },
+  'host-db': { type: 'string' },
+  prefix: { type: 'string' },
+  map: { type: 'string' },
+  'email-attribute': { type: 'string' },
+  batch: { type: 'string' },
+  cursor: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -60,6 +67,7 @@ const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   list: [...SUBJECT, 'limit', 'after'],
   sql: [...SUBJECT, 'dialect', 'alias', 'purpose', 'shape'],
   create: [...SUBJECT, 'dry-run', 'actor'],
+  sync: ['host', 'host-db', 'prefix', 'map', 'email-attribute', 'batch', 'cursor', 'dry-run', 'force'],
   demo: [],
   schema: [],
   help: [],

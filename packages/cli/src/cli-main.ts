@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   list: async () => (await import('./command-list.js')).listCommand,
   sql: async () => (await import('./command-sql.js')).sqlCommand,
   create: async () => (await import('./command-create.js')).createCommand,
+  sync: async () => (await import('./command-sync.js')).syncCommand,
   demo: async () => (await import('./command-demo.js')).demoCommand,
   schema: async () => (await import('./command-schema.js')).schemaCommand,
   help: async () => helpCommand,

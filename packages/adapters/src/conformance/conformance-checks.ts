@@ -73,6 +73,10 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       expect(this.name, keys.every((k, i) => i === 0 || k > (keys[i - 1] ?? -1)), `keys not strictly increasing: ${keys.join(',')}`);
       expect(this.name, new Set(all.map((u) => u.id)).size === all.length, 'a user is listed twice');
       for (const id of ids) expect(this.name, all.some((u) => u.id === id), `user ${id} is missing from the pages`);
+      if (host.source.countUsers) {
+        const n = await host.source.countUsers();
+        expect(this.name, n === all.length, `countUsers says ${n}, the pages hold ${all.length}`);
+      }
     },
   },
   {

@@ -100,6 +100,10 @@ export function drupal7Source(db: Kysely<any>, options: Drupal7Options = {}): Ho
       const key = userKey(o.idPrefix, userId);
       return key === null || key === 0 ? null : ((await read([key], null, roles))[0] ?? null);
     },
+    async countUsers() {
+      const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).where('uid', '>', 0).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);
       const out = new Set<string>();

@@ -119,6 +119,10 @@ export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSourc
       const key = userKey(o.idPrefix, userId);
       return key === null ? null : ((await read([key], null, roles))[0] ?? null);
     },
+    async countUsers() {
+      const row = await db.selectFrom(u.table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async existingUsers(userIds) {
       const keys = userIds.map((id) => userKey(o.idPrefix, id)).filter((k): k is number => k !== null);
       const out = new Set<string>();

@@ -72,6 +72,8 @@ export interface HostSource {
   readUser(userId: string, roles: readonly HostRole[]): Promise<HostUserRecord | null>;
   /** Which of these user ids the host still has. */
   existingUsers(userIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** How many users a full run will read (for progress), when the source can tell cheaply. */
+  countUsers?(): Promise<number>;
   /** The user's effective host permissions, when the host's rule is not {@link effectivePermissions}'. */
   permissionsOf?(user: HostUserRecord, roles: readonly HostRole[]): ReadonlySet<string>;
 }

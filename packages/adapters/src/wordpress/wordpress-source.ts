@@ -125,6 +125,10 @@ export function wordpressSource(db: Kysely<any>, options: WordpressOptions = {})
       const key = userKey(o.idPrefix, userId);
       return key === null ? null : ((await read([key], null, roles))[0] ?? null);
     },
+    async countUsers() {
+      const row = await db.selectFrom(users).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);
       const out = new Set<string>();
