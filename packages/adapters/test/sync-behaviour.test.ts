@@ -128,6 +128,24 @@ describe.each(dialects)('host sync behaviour on %s', (dialect) => {
     expect(users.get('fp-d')?.roles).toEqual(['author', 'editor']);
   });
 
+  it('syncHostRolesToGroups: a user gone from the list loses what the sync gave it; links of other sources stay', async () => {
+    const group = await domain.admin('setup').createGroup({ name: 'Framework', kind: 'static' });
+    const users = new MemoryUserFramework([
+      { id: 'fw-a', email: 'fw-a@example.org', name: 'A', roles: ['staff'] },
+      { id: 'fw-b', email: 'fw-b@example.org', name: 'B', roles: ['staff'] },
+    ], 'framework');
+    await syncUsersToContacts(engine, domain, users, { matchAttribute: 'email' });
+    await syncHostRolesToGroups(engine, domain, users, [{ hostRole: 'staff', groupId: group }]);
+    const other = await domain.admin('setup').createContact({ contactType: 'Individual', sortName: 'Other' });
+    await domain.admin('setup').linkUser({ userId: 'ldap:9', contactId: other });
+    const gone = new MemoryUserFramework([{ id: 'fw-a', email: 'fw-a@example.org', name: 'A', roles: ['staff'] }], 'framework');
+    const report = await syncHostRolesToGroups(engine, domain, gone, [{ hostRole: 'staff', groupId: group }]);
+    const b = (await domain.userLinks().forUsers(['fw-b']))[0];
+    expect(report.removed).toEqual([{ groupId: group, contactId: b?.contactId }]);
+    expect(b?.suspended).toBe(true);
+    expect(await domain.userLinks().contactOf('ldap:9')).toBe(other);
+  });
+
   it('the live source puts host roles into groups at resolution, with no sync', async () => {
     const h = host();
     const group = await domain.admin('setup').createGroup({ name: 'Live', kind: 'static' });

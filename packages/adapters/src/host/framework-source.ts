@@ -5,7 +5,8 @@ import type { HostSource, HostUserRecord } from './host-source.js';
  * A {@link HostSource} over a {@link HostUserFramework} (a user list kept by a Node host, or the
  * {@link MemoryUserFramework}): users are read once per page from `listUsers`, keyed by their position in id
  * order. `knownRoles` are roles that exist even when nobody holds them (the mapped ones), so a mapping is not
- * taken for a vanished role; `idPrefix` limits which links the framework owns (default: every link).
+ * taken for a vanished role; `idPrefix` says which links the framework owns (default none: then a sync claims
+ * only the links whose contact holds a membership it made).
  *
  * @example
  * ```ts

@@ -185,9 +185,16 @@ export class HostSync {
         at = { phase: 'done', after: 0 };
         break;
       }
-      const mine = page.filter((l) => l.userId.startsWith(this.#host.idPrefix)).map((l) => l.userId);
-      const existing = mine.length > 0 ? await this.#host.existingUsers(mine) : new Set<string>();
-      const gone = mine.filter((u) => !existing.has(u));
+      let mine = page.filter((l) => l.userId.startsWith(this.#host.idPrefix));
+      if (this.#host.idPrefix === '') {
+        // A source without an id prefix cannot tell its links from another's: it claims only the links whose
+        // contact holds a membership it made.
+        const made = new Set((await this.#domain.userLinks().membershipsOf(mine.map((l) => l.contactId))).filter((m) => m.source === this.sourceName).map((m) => m.contactId));
+        mine = mine.filter((l) => made.has(l.contactId));
+      }
+      const mineIds = mine.map((l) => l.userId);
+      const existing = mineIds.length > 0 ? await this.#host.existingUsers(mineIds) : new Set<string>();
+      const gone = mineIds.filter((u) => !existing.has(u));
       if (gone.length > 0) {
         const plan = await guard.filter(planBatch(await this.#state([], gone), this.#parsed(), this.sourceName));
         await this.#apply(plan, o.dryRun, changes, o.listLimit);
