@@ -107,7 +107,7 @@ export function drupal7Source(db: Kysely<any>, options: Drupal7Options = {}): Ho
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);
       const out = new Set<string>();
-      for (const part of inChunks(keys)) {
+      for (const part of inChunks(keys, 5000)) {
         for (const r of await db.selectFrom(t.users).select('uid').where('uid', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.uid)}`);
       }
       return out;

@@ -126,7 +126,7 @@ export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSourc
     async existingUsers(userIds) {
       const keys = userIds.map((id) => userKey(o.idPrefix, id)).filter((k): k is number => k !== null);
       const out = new Set<string>();
-      for (const part of inChunks(keys)) {
+      for (const part of inChunks(keys, 5000)) {
         for (const r of await db.selectFrom(u.table).select(`${u.key} as k`).where(u.key, 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.k)}`);
       }
       return out;

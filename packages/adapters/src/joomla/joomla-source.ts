@@ -112,7 +112,7 @@ export function joomlaSource(db: Kysely<any>, options: JoomlaOptions = {}): Host
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);
       const out = new Set<string>();
-      for (const part of inChunks(keys)) {
+      for (const part of inChunks(keys, 5000)) {
         for (const r of await db.selectFrom(t.users).select('id').where('id', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.id)}`);
       }
       return out;

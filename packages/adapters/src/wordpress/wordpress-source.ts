@@ -132,7 +132,7 @@ export function wordpressSource(db: Kysely<any>, options: WordpressOptions = {})
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);
       const out = new Set<string>();
-      for (const part of inChunks(keys)) {
+      for (const part of inChunks(keys, 5000)) {
         for (const r of await db.selectFrom(users).select('ID').where('ID', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.ID)}`);
       }
       return out;
