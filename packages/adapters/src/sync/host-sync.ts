@@ -259,8 +259,17 @@ export class HostSync {
   async #state(users: readonly HostUserRecord[], gone: readonly string[], pool?: CandidatePool): Promise<BatchState> {
     const d = this.#domain.userLinks();
     const ids = [...users.map((u) => u.id), ...gone];
+    const groups = [...new Set(this.#parsed().mappings.map((m) => m.groupId))];
     const links = new Map<string, UserLink>();
-    for (const part of inChunks(ids, 5000)) for (const l of await d.forUsers(part)) links.set(l.userId, l);
+    const contacts = new Map<number, LinkedContactFields>();
+    const memberships = new Map<string, MembershipRow>();
+    // Links, their contacts' fields and memberships: one query per 500 users.
+    for (const part of inChunks(ids, 5000)) {
+      const state = await d.linkedState(part, groups);
+      for (const l of state.links) links.set(l.userId, l);
+      for (const c of state.contacts) contacts.set(c.contactId, c);
+      for (const m of state.memberships) memberships.set(`${m.groupId}:${m.contactId}`, m);
+    }
     const candidates = new Map<string, number[]>();
     const emails = this.options.emailAttribute ? users.filter((u) => !u.blocked && !links.has(u.id) && u.email).map((u) => u.email as string) : [];
     if (pool) {
@@ -277,15 +286,11 @@ export class HostSync {
         }
       }
     }
-    const contactIds = [...new Set([...[...links.values()].map((l) => l.contactId), ...[...candidates.values()].flat()])];
-    const contacts = new Map<number, LinkedContactFields>();
-    for (const part of inChunks(contactIds, MAX_LINK_BATCH)) for (const c of await d.contactFields(part)) contacts.set(c.contactId, c);
-    const memberships = new Map<string, MembershipRow>();
-    const groups = [...new Set(this.#parsed().mappings.map((m) => m.groupId))];
-    if (groups.length > 0) {
-      for (const part of inChunks(contactIds, 5000)) {
-        for (const m of await d.membershipsOf(part, groups)) memberships.set(`${m.groupId}:${m.contactId}`, m);
-      }
+    // The candidates' fields and memberships (few: only contacts an unlinked user's e-mail matched).
+    const candidateIds = [...new Set([...candidates.values()].flat())].filter((id) => !contacts.has(id));
+    for (const part of inChunks(candidateIds, MAX_LINK_BATCH)) {
+      for (const c of await d.contactFields(part)) contacts.set(c.contactId, c);
+      if (groups.length > 0) for (const m of await d.membershipsOf(part, groups)) memberships.set(`${m.groupId}:${m.contactId}`, m);
     }
     return { users, gone, links, candidates, contacts, memberships };
   }

@@ -390,6 +390,69 @@ export class UserLinks {
     return rows.rows.map((r) => ({ contactId: Number(r.id), value: String(r.v), linked: false }));
   }
 
+  /**
+   * What a user sync reads about these host users, in one query per 500 users: their links (suspended ones
+   * included), their contacts' sort name and declared attributes, and the contacts' memberships in `groupIds`
+   * with their provenance.
+   *
+   * @example
+   * ```ts
+   * const { links, contacts, memberships } = await domain.userLinks().linkedState(['wp:12'], [4, 5]);
+   * ```
+   */
+  async linkedState(userIds: readonly string[], groupIds: readonly number[]): Promise<{ links: UserLink[]; contacts: LinkedContactFields[]; memberships: MembershipRow[] }> {
+    const ids = [...new Set(parse(z.array(linkUserIdSchema).max(MAX_LINK_BATCH), userIds, 'user ids'))];
+    const groups = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'))];
+    const contacts = this.#store.contacts;
+    if (!contacts) throw new PolicyError('invalid_input', 'linked state needs the contact table configuration', {});
+    const t = this.#store.tables;
+    const table = contacts.table ?? t.contact;
+    const { id, domainId, sortName } = contacts.columns;
+    const attrs = [...(this.#store.fields ?? new Map<string, FieldInfo>())].filter(([name]) => Object.hasOwn(contacts.attributes, name));
+    const links = new Map<string, UserLink>();
+    const fields = new Map<number, LinkedContactFields>();
+    const memberships: MembershipRow[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const cols = [
+        sql`l.user_id as ${sql.id('rg_user')}`,
+        sql`l.contact_id as ${sql.id('rg_contact')}`,
+        sql`l.suspended as ${sql.id('rg_suspended')}`,
+        sql`c.${sql.ref(id)} as ${sql.id('rg_id')}`,
+        sortName ? sql`c.${sql.ref(sortName)} as ${sql.id('rg_sort_name')}` : sql`null as ${sql.id('rg_sort_name')}`,
+        ...attrs.map(([name, info]) => sql`c.${sql.ref(info.column)} as ${sql.id(`f_${name}`)}`),
+        sql`gc.group_id as ${sql.id('rg_group')}`,
+        sql`gc.status as ${sql.id('rg_status')}`,
+        sql`gc.source as ${sql.id('rg_source')}`,
+      ];
+      const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
+      const memberJoin =
+        groups.length > 0
+          ? sql`left join ${sql.table(t.groupContact)} gc on gc.contact_id = l.contact_id and gc.group_id in (${sql.join(groups)})`
+          : sql`left join ${sql.table(t.groupContact)} gc on 1 = 0`;
+      const rows = await sql<Record<string, unknown>>`select ${sql.join(cols)}
+        from ${sql.table(t.userLink)} l
+        left join ${sql.table(table)} c on c.${sql.ref(id)} = l.contact_id ${inDomain}
+        ${memberJoin}
+        where l.domain_id = ${this.domainId} and l.user_id in (${sql.join(ids.slice(i, i + CHUNK))})`.execute(this.#store.db);
+      for (const r of rows.rows) {
+        const contactId = Number(r.rg_contact);
+        links.set(String(r.rg_user), { userId: String(r.rg_user), contactId, suspended: Number(r.rg_suspended ?? 0) !== 0 });
+        if (r.rg_id !== null && r.rg_id !== undefined && !fields.has(contactId)) {
+          const attributes: Record<string, string | number | null> = {};
+          for (const [name, info] of attrs) {
+            const v = r[`f_${name}`];
+            attributes[name] = v === null || v === undefined ? null : info.type === 'integer' ? Number(v) : String(v);
+          }
+          fields.set(contactId, { contactId, sortName: r.rg_sort_name === null || r.rg_sort_name === undefined ? null : String(r.rg_sort_name), attributes });
+        }
+        if (r.rg_group !== null && r.rg_group !== undefined) {
+          memberships.push({ groupId: Number(r.rg_group), contactId, status: r.rg_status as MembershipRow['status'], source: r.rg_source === null || r.rg_source === undefined ? null : String(r.rg_source) });
+        }
+      }
+    }
+    return { links: [...links.values()], contacts: [...fields.values()], memberships };
+  }
+
   async #batch(column: 'user_id' | 'contact_id', ids: readonly (string | number)[]): Promise<UserLink[]> {
     const out: UserLink[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
