@@ -229,7 +229,14 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   },
 ];
 
-/** One check's outcome. */
+/**
+ * One check's outcome.
+ *
+ * @example
+ * ```ts
+ * const failed = (await runConformance(host, ctx)).filter((r: ConformanceResult) => r.status === 'failed');
+ * ```
+ */
 export interface ConformanceResult {
   readonly name: string;
   readonly status: 'passed' | 'failed' | 'skipped';

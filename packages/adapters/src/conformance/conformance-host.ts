@@ -70,7 +70,15 @@ export class ConformanceFailure extends Error {
   }
 }
 
-/** One check of the kit. `run` throws {@link ConformanceFailure} (or the adapter's own error) when the adapter fails. */
+/**
+ * One check of the kit. `run` throws {@link ConformanceFailure} (or the adapter's own error) when the adapter fails.
+ *
+ * @example
+ * ```ts
+ * const check: ConformanceCheck = conformanceChecks[0];
+ * await check.run(host, ctx);
+ * ```
+ */
 export interface ConformanceCheck {
   readonly name: string;
   /** Whether the check needs {@link ConformanceHost.block}. */

@@ -24,9 +24,23 @@ export const drupal7OptionsSchema = z
 /** Drupal 7 source settings. */
 export type Drupal7Options = z.input<typeof drupal7OptionsSchema>;
 
-/** Drupal 7's fixed role ids: anonymous and authenticated user. */
+/**
+ * Drupal 7's fixed role id of the anonymous user.
+ *
+ * @example
+ * ```ts
+ * roles.filter((r) => r.id !== DRUPAL7_ANONYMOUS_RID);
+ * ```
+ */
 export const DRUPAL7_ANONYMOUS_RID = '1';
-/** Every user who is not anonymous holds this role implicitly. */
+/**
+ * Drupal 7's `authenticated user` role id: every user who is not anonymous holds it implicitly.
+ *
+ * @example
+ * ```ts
+ * user.roles.includes(DRUPAL7_AUTHENTICATED_RID); // true for every user read
+ * ```
+ */
 export const DRUPAL7_AUTHENTICATED_RID = '2';
 
 /**

@@ -23,7 +23,14 @@ export const drupal8OptionsSchema = z
 /** Drupal 8+ source settings. */
 export type Drupal8Options = z.input<typeof drupal8OptionsSchema>;
 
-/** The role every Drupal 8+ user who is not anonymous holds implicitly. */
+/**
+ * The role every Drupal 8+ user who is not anonymous holds implicitly.
+ *
+ * @example
+ * ```ts
+ * user.roles.includes(DRUPAL8_AUTHENTICATED); // true for every user read
+ * ```
+ */
 export const DRUPAL8_AUTHENTICATED = 'authenticated';
 
 /**

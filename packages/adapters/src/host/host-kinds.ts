@@ -6,7 +6,14 @@ import { joomlaSource } from '../joomla/joomla-source.js';
 import { wordpressSource } from '../wordpress/wordpress-source.js';
 import type { HostSource } from './host-source.js';
 
-/** The built-in host kinds, as the CLI names them. */
+/**
+ * The built-in host kinds, as the CLI names them.
+ *
+ * @example
+ * ```ts
+ * HOST_KINDS.includes('joomla'); // true
+ * ```
+ */
 export const HOST_KINDS = ['wordpress', 'drupal7', 'drupal8', 'joomla', 'sql'] as const;
 /** A built-in host kind. */
 export type HostKind = (typeof HOST_KINDS)[number];

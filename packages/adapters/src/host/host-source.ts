@@ -42,7 +42,14 @@ export interface HostRole {
   readonly permissions: Readonly<Record<string, boolean>>;
 }
 
-/** A page request: users whose key is above `after`, at most `limit`, in key order. */
+/**
+ * A page request: users whose key is above `after`, at most `limit`, in key order.
+ *
+ * @example
+ * ```ts
+ * const page: HostPage = { after: 0, limit: 1000 };
+ * ```
+ */
 export interface HostPage {
   readonly after: number;
   readonly limit: number;
@@ -115,7 +122,21 @@ export function userKey(idPrefix: string, userId: string): number | null {
   return /^[0-9]{1,15}$/.test(rest) ? Number(rest) : null;
 }
 
-/** zod schema of a table prefix (`wp_`, `wp_2_`, `jos_`, or empty): letters, digits and underscores. */
+/**
+ * zod schema of a table prefix (`wp_`, `wp_2_`, `jos_`, or empty): letters, digits and underscores.
+ *
+ * @example
+ * ```ts
+ * tablePrefixSchema.parse('wp_2_');
+ * ```
+ */
 export const tablePrefixSchema = z.string().regex(/^[A-Za-z0-9_]{0,32}$/, 'letters, digits and underscores');
-/** zod schema of a table or column name read from configuration. */
+/**
+ * zod schema of a table or column name read from configuration.
+ *
+ * @example
+ * ```ts
+ * sqlIdentifierSchema.parse('app_user');
+ * ```
+ */
 export const sqlIdentifierSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a plain SQL identifier');

@@ -7,14 +7,28 @@ import { MissingHostRoleError, SyncCursorError } from './sync-errors.js';
 import { emptyPlan, planBatch, type BatchPlan, type BatchState } from './sync-plan.js';
 import { RemovalGuard, type GuardHit } from './removal-guard.js';
 
-/** One membership a sync set, for reports. */
+/**
+ * One membership a sync set, for reports (`contactId` null for a contact a dry run would create).
+ *
+ * @example
+ * ```ts
+ * report.changes.removed[0]; // { groupId: 4, contactId: 9, userId: 'wp:12' }
+ * ```
+ */
 export interface MembershipChange {
   readonly groupId: number;
   readonly contactId: number | null;
   readonly userId: string;
 }
 
-/** What a reconcile changed (or, in a dry run, would change). */
+/**
+ * What a reconcile changed (or, in a dry run, would change).
+ *
+ * @example
+ * ```ts
+ * const { addedCount, removedCount, created } = await sync.reconcileUser('wp:12');
+ * ```
+ */
 export interface SyncChanges {
   created: number;
   linked: number;
@@ -31,7 +45,14 @@ export interface SyncChanges {
   readonly removed: MembershipChange[];
 }
 
-/** Progress of a {@link HostSync.reconcileAll} run, after each batch. */
+/**
+ * Progress of a {@link HostSync.reconcileAll} run, after each batch.
+ *
+ * @example
+ * ```ts
+ * await sync.reconcileAll({ onProgress: (p: SyncProgress) => saveCursor(p.cursor) });
+ * ```
+ */
 export interface SyncProgress {
   readonly phase: 'users' | 'links';
   /** Users (or links) processed so far in this run. */
@@ -40,7 +61,15 @@ export interface SyncProgress {
   readonly cursor: string;
 }
 
-/** What a {@link HostSync.reconcileAll} run did. */
+/**
+ * What a {@link HostSync.reconcileAll} run did.
+ *
+ * @example
+ * ```ts
+ * const report: SyncRunReport = await sync.reconcileAll({ dryRun: true });
+ * report.guarded; // groups whose removals the guard would withhold
+ * ```
+ */
 export interface SyncRunReport {
   readonly dryRun: boolean;
   readonly users: number;

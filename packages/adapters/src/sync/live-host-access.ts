@@ -3,10 +3,24 @@ import type { HostRole, HostSource, HostUserRecord } from '../host/host-source.j
 import { effectivePermissions } from '../host/host-source.js';
 import { roleMappingSchema, type RoleMapping } from './sync-options.js';
 
-/** The subject contributor of an engine extension (`createRowguard({ extension: { contributeToSubject } })`). */
+/**
+ * The subject contributor of an engine extension (`createRowguard({ extension: { contributeToSubject } })`).
+ *
+ * @example
+ * ```ts
+ * const hook: SubjectContributorHook = liveHostAccess(source, { mappings }).contributeToSubject;
+ * ```
+ */
 export type SubjectContributorHook = NonNullable<NonNullable<RowguardOptions['extension']>['contributeToSubject']>;
 
-/** Settings of {@link liveHostAccess}. */
+/**
+ * Settings of {@link liveHostAccess}.
+ *
+ * @example
+ * ```ts
+ * const options: LiveHostAccessOptions = { mappings: [{ hostRole: 'editor', groupId: 4 }], permissions: { list_users: ['view all contacts'] } };
+ * ```
+ */
 export interface LiveHostAccessOptions {
   /** Host roles -> static groups, applied at resolution (no sync needed for these memberships). */
   readonly mappings?: readonly RoleMapping[];

@@ -1,7 +1,14 @@
 import type { Domain } from '@rowguard/core';
 import type { BatchPlan } from './sync-plan.js';
 
-/** A group whose removals the guard withheld in a run. */
+/**
+ * A group whose removals the guard withheld in a run.
+ *
+ * @example
+ * ```ts
+ * const hit: GuardHit = { groupId: 4, members: 200, allowed: 50, removed: 0, withheld: 180 };
+ * ```
+ */
 export interface GuardHit {
   readonly groupId: number;
   /** Added members when the run first removed from the group. */

@@ -2,7 +2,14 @@ import type { LinkedContactFields, MembershipRow, UserLink, UserSyncBatch } from
 import type { HostUserRecord } from '../host/host-source.js';
 import type { AttributeValue, ParsedHostSyncOptions } from './sync-options.js';
 
-/** What the sync knows about one batch before planning: host users, deleted users, and rowguard's rows for them. */
+/**
+ * What the sync knows about one batch before planning: host users, deleted users, and rowguard's rows for them.
+ *
+ * @example
+ * ```ts
+ * const plan = planBatch(state satisfies BatchState, options, 'wordpress');
+ * ```
+ */
 export interface BatchState {
   /** Users the host has. */
   readonly users: readonly HostUserRecord[];
@@ -18,7 +25,14 @@ export interface BatchState {
   readonly memberships: ReadonlyMap<string, MembershipRow>;
 }
 
-/** One membership change a plan makes; `contactId` null for a contact the batch creates (named by `userId`). */
+/**
+ * One membership change a plan makes; `contactId` null for a contact the batch creates (named by `userId`).
+ *
+ * @example
+ * ```ts
+ * const m: PlannedMembership = { groupId: 4, contactId: null, userId: 'wp:12', status: 'Added' };
+ * ```
+ */
 export interface PlannedMembership {
   readonly groupId: number;
   readonly contactId: number | null;
@@ -26,7 +40,15 @@ export interface PlannedMembership {
   readonly status: 'Added' | 'Removed';
 }
 
-/** What one batch will change. */
+/**
+ * What one batch will change.
+ *
+ * @example
+ * ```ts
+ * const plan: BatchPlan = planBatch(state, options, 'wordpress');
+ * plan.create.length;
+ * ```
+ */
 export interface BatchPlan {
   readonly create: NonNullable<UserSyncBatch['create']>;
   readonly link: NonNullable<UserSyncBatch['link']>;
@@ -38,7 +60,14 @@ export interface BatchPlan {
   readonly skipped: string[];
 }
 
-/** Whether a plan changes nothing. */
+/**
+ * Whether a plan changes nothing.
+ *
+ * @example
+ * ```ts
+ * if (!emptyPlan(plan)) await write(plan);
+ * ```
+ */
 export function emptyPlan(p: BatchPlan): boolean {
   return p.create.length + p.link.length + p.unlink.length + p.suspend.length + p.update.length + p.memberships.length === 0;
 }
