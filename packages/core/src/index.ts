@@ -34,6 +34,7 @@ export {
   type LinkCandidate,
   type MembershipRow,
   type LinkedContactFields,
+  type LinkedState,
 } from './store/user-links.js';
 export { userSyncBatchSchema, MAX_SYNC_BATCH, type UserSyncBatch, type UserSyncBatchResult } from './admin/user-sync-writes.js';
 export {

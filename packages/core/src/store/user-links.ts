@@ -6,52 +6,14 @@
  * audited admin API (`PolicyAdmin.linkUser` / `unlinkUser` / `applyUserSync`). Every input is validated with zod (bad input throws
  * `PolicyError('invalid_input')`) and every value reaches the database as a bound parameter.
  */
-import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import type { ContactsConfig } from '../model/engine-config.js';
-import type { FieldInfo } from '../model/criteria-schema.js';
+import { findLinkCandidates, readContactFields, readGroupCounts, readLinkedState, readMemberships, readUnlinkedContacts } from './link-sync-reads.js';
+import type { LinkCandidate, LinkedContactFields, LinkedState, LinkStore, MembershipRow, UserLink } from './link-types.js';
 import type { DialectKind } from '../model/dialect-kind.js';
 import { PolicyError } from '../model/engine-errors.js';
 import { integerRange } from '../model/policy-limits.js';
-import type { TableNames } from './table-names.js';
 
-/** One link: a host user id and the contact it is; `suspended` when the host user is blocked. */
-export interface UserLink {
-  readonly userId: string;
-  readonly contactId: number;
-  readonly suspended: boolean;
-}
-
-/** A stored membership of a contact in a group, with its provenance (`source` null: made by hand). */
-export interface MembershipRow {
-  readonly groupId: number;
-  readonly contactId: number;
-  readonly status: 'Added' | 'Removed' | 'Pending';
-  readonly source: string | null;
-}
-
-/** A linked contact's fields as a user sync keeps them current: sort name and declared attributes. */
-export interface LinkedContactFields {
-  readonly contactId: number;
-  readonly sortName: string | null;
-  readonly attributes: Readonly<Record<string, string | number | null>>;
-}
-
-/** A contact whose text attribute matched a value, ignoring case, and whether it already has a user. */
-export interface LinkCandidate {
-  readonly contactId: number;
-  /** The attribute's value as stored. */
-  readonly value: string;
-  readonly linked: boolean;
-}
-
-/** What reading links needs: the handle and the engine's table names (and, for candidates, the contact table). */
-export interface LinkStore {
-  readonly db: Kysely<any>;
-  readonly tables: TableNames;
-  readonly contacts?: ContactsConfig;
-  readonly fields?: ReadonlyMap<string, FieldInfo>;
-}
+export type { UserLink, MembershipRow, LinkedContactFields, LinkCandidate, LinkedState, LinkStore } from './link-types.js';
 
 /** Most ids one batch lookup takes, and most links one page returns. */
 export const MAX_LINK_BATCH = 10_000;
@@ -247,26 +209,7 @@ export class UserLinks {
    * ```
    */
   async linkCandidates(attribute: string, values: readonly string[]): Promise<LinkCandidate[]> {
-    const field = this.#store.fields?.get(attribute);
-    const contacts = this.#store.contacts;
-    if (!field || field.type !== 'text' || !contacts) {
-      throw new PolicyError('invalid_input', `'${attribute}' is not a declared text attribute of contacts`, { attribute });
-    }
-    const wanted = [...new Set(parse(z.array(z.string().max(255)).max(MAX_LINK_BATCH), values, 'values').map((v) => v.toLowerCase()))];
-    const table = contacts.table ?? this.#store.tables.contact;
-    const { id, domainId, isDeleted, isDeletedType } = contacts.columns;
-    const out: LinkCandidate[] = [];
-    for (let i = 0; i < wanted.length; i += CHUNK) {
-      const chunk = wanted.slice(i, i + CHUNK);
-      const live = isDeleted ? (isDeletedType === 'boolean' ? sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = false)` : sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = 0)`) : sql``;
-      const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
-      const rows = await sql<{ id: unknown; v: unknown; u: unknown }>`select c.${sql.ref(id)} as id, c.${sql.ref(field.column)} as v, l.user_id as u
-        from ${sql.table(table)} c
-        left join ${sql.table(this.#store.tables.userLink)} l on l.domain_id = ${this.domainId} and l.contact_id = c.${sql.ref(id)}
-        where lower(c.${sql.ref(field.column)}) in (${sql.join(chunk)}) ${inDomain} ${live}`.execute(this.#store.db);
-      for (const r of rows.rows) out.push({ contactId: Number(r.id), value: String(r.v), linked: r.u !== null && r.u !== undefined });
-    }
-    return out.sort((a, b) => a.contactId - b.contactId);
+    return findLinkCandidates(this.#store, this.domainId, attribute, parse(z.array(z.string().max(255)).max(MAX_LINK_BATCH), values, 'values'));
   }
 
   /**
@@ -280,23 +223,7 @@ export class UserLinks {
    * ```
    */
   async membershipsOf(contactIds: readonly number[], groupIds?: readonly number[]): Promise<MembershipRow[]> {
-    const ids = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'))];
-    const groups = groupIds === undefined ? undefined : [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'))];
-    if (groups?.length === 0) return [];
-    const out: MembershipRow[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      let query = this.#store.db
-        .selectFrom(`${this.#store.tables.groupContact} as gc`)
-        .innerJoin(`${this.#store.tables.group} as g`, 'g.id', 'gc.group_id')
-        .select(['gc.group_id', 'gc.contact_id', 'gc.status', 'gc.source'])
-        .where('g.domain_id', '=', this.domainId)
-        .where('gc.contact_id', 'in', ids.slice(i, i + CHUNK));
-      if (groups) query = query.where('gc.group_id', 'in', groups);
-      for (const r of await query.execute()) {
-        out.push({ groupId: Number(r.group_id), contactId: Number(r.contact_id), status: r.status, source: r.source === null || r.source === undefined ? null : String(r.source) });
-      }
-    }
-    return out;
+    return readMemberships(this.#store, this.domainId, parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'), groupIds === undefined ? undefined : parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'));
   }
 
   /**
@@ -309,19 +236,7 @@ export class UserLinks {
    * ```
    */
   async groupCounts(groupId: number, source: string): Promise<{ added: number; bySource: number }> {
-    const g = parse(this.#contactId, groupId, 'group id');
-    const row = await this.#store.db
-      .selectFrom(`${this.#store.tables.groupContact} as gc`)
-      .innerJoin(`${this.#store.tables.group} as g`, 'g.id', 'gc.group_id')
-      .select((eb) => [
-        eb.fn.countAll().as('added'),
-        eb.fn.sum<number>(eb.case().when('gc.source', '=', source).then(1).else(0).end()).as('mine'),
-      ])
-      .where('g.domain_id', '=', this.domainId)
-      .where('gc.group_id', '=', g)
-      .where('gc.status', '=', 'Added')
-      .executeTakeFirst();
-    return { added: Number(row?.added ?? 0), bySource: Number(row?.mine ?? 0) };
+    return readGroupCounts(this.#store, this.domainId, parse(this.#contactId, groupId, 'group id'), parse(z.string().max(64), source, 'source'));
   }
 
   /**
@@ -335,31 +250,7 @@ export class UserLinks {
    * ```
    */
   async contactFields(contactIds: readonly number[]): Promise<LinkedContactFields[]> {
-    const ids = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'))];
-    const contacts = this.#store.contacts;
-    if (!contacts) throw new PolicyError('invalid_input', 'contact fields need the contact table configuration', {});
-    const table = contacts.table ?? this.#store.tables.contact;
-    const { id, domainId, sortName } = contacts.columns;
-    const attrs = [...(this.#store.fields ?? new Map<string, FieldInfo>())].filter(([name]) => Object.hasOwn(contacts.attributes, name));
-    const out: LinkedContactFields[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const cols = [
-        sql`${sql.ref(id)} as ${sql.id('rg_id')}`,
-        sortName ? sql`${sql.ref(sortName)} as ${sql.id('rg_sort_name')}` : sql`null as ${sql.id('rg_sort_name')}`,
-        ...attrs.map(([name, info]) => sql`${sql.ref(info.column)} as ${sql.id(`f_${name}`)}`),
-      ];
-      const inDomain = domainId ? sql`and ${sql.ref(domainId)} = ${this.domainId}` : sql``;
-      const rows = await sql<Record<string, unknown>>`select ${sql.join(cols)} from ${sql.table(table)} where ${sql.ref(id)} in (${sql.join(ids.slice(i, i + CHUNK))}) ${inDomain}`.execute(this.#store.db);
-      for (const r of rows.rows) {
-        const attributes: Record<string, string | number | null> = {};
-        for (const [name, info] of attrs) {
-          const v = r[`f_${name}`];
-          attributes[name] = v === null || v === undefined ? null : info.type === 'integer' ? Number(v) : String(v);
-        }
-        out.push({ contactId: Number(r.rg_id), sortName: r.rg_sort_name === null || r.rg_sort_name === undefined ? null : String(r.rg_sort_name), attributes });
-      }
-    }
-    return out.sort((a, b) => a.contactId - b.contactId);
+    return readContactFields(this.#store, this.domainId, parse(z.array(this.#contactId).max(MAX_LINK_BATCH), contactIds, 'contact ids'));
   }
 
   /**
@@ -372,22 +263,7 @@ export class UserLinks {
    * ```
    */
   async unlinkedContacts(attribute: string, page: LinkPage = {}): Promise<LinkCandidate[]> {
-    const field = this.#store.fields?.get(attribute);
-    const contacts = this.#store.contacts;
-    if (!field || field.type !== 'text' || !contacts) {
-      throw new PolicyError('invalid_input', `'${attribute}' is not a declared text attribute of contacts`, { attribute });
-    }
-    const p = parse(linkPageSchema, page, 'page');
-    const table = contacts.table ?? this.#store.tables.contact;
-    const { id, domainId, isDeleted, isDeletedType } = contacts.columns;
-    const live = isDeleted ? (isDeletedType === 'boolean' ? sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = false)` : sql`and (c.${sql.ref(isDeleted)} is null or c.${sql.ref(isDeleted)} = 0)`) : sql``;
-    const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
-    const rows = await sql<{ id: unknown; v: unknown }>`select c.${sql.ref(id)} as id, c.${sql.ref(field.column)} as v
-      from ${sql.table(table)} c
-      where c.${sql.ref(id)} > ${p.afterContactId ?? 0} and c.${sql.ref(field.column)} is not null ${inDomain} ${live}
-        and not exists (select 1 from ${sql.table(this.#store.tables.userLink)} l where l.domain_id = ${this.domainId} and l.contact_id = c.${sql.ref(id)})
-      order by c.${sql.ref(id)} limit ${p.limit}`.execute(this.#store.db);
-    return rows.rows.map((r) => ({ contactId: Number(r.id), value: String(r.v), linked: false }));
+    return readUnlinkedContacts(this.#store, this.domainId, attribute, parse(linkPageSchema, page, 'page'));
   }
 
   /**
@@ -400,57 +276,8 @@ export class UserLinks {
    * const { links, contacts, memberships } = await domain.userLinks().linkedState(['wp:12'], [4, 5]);
    * ```
    */
-  async linkedState(userIds: readonly string[], groupIds: readonly number[]): Promise<{ links: UserLink[]; contacts: LinkedContactFields[]; memberships: MembershipRow[] }> {
-    const ids = [...new Set(parse(z.array(linkUserIdSchema).max(MAX_LINK_BATCH), userIds, 'user ids'))];
-    const groups = [...new Set(parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'))];
-    const contacts = this.#store.contacts;
-    if (!contacts) throw new PolicyError('invalid_input', 'linked state needs the contact table configuration', {});
-    const t = this.#store.tables;
-    const table = contacts.table ?? t.contact;
-    const { id, domainId, sortName } = contacts.columns;
-    const attrs = [...(this.#store.fields ?? new Map<string, FieldInfo>())].filter(([name]) => Object.hasOwn(contacts.attributes, name));
-    const links = new Map<string, UserLink>();
-    const fields = new Map<number, LinkedContactFields>();
-    const memberships: MembershipRow[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const cols = [
-        sql`l.user_id as ${sql.id('rg_user')}`,
-        sql`l.contact_id as ${sql.id('rg_contact')}`,
-        sql`l.suspended as ${sql.id('rg_suspended')}`,
-        sql`c.${sql.ref(id)} as ${sql.id('rg_id')}`,
-        sortName ? sql`c.${sql.ref(sortName)} as ${sql.id('rg_sort_name')}` : sql`null as ${sql.id('rg_sort_name')}`,
-        ...attrs.map(([name, info]) => sql`c.${sql.ref(info.column)} as ${sql.id(`f_${name}`)}`),
-        sql`gc.group_id as ${sql.id('rg_group')}`,
-        sql`gc.status as ${sql.id('rg_status')}`,
-        sql`gc.source as ${sql.id('rg_source')}`,
-      ];
-      const inDomain = domainId ? sql`and c.${sql.ref(domainId)} = ${this.domainId}` : sql``;
-      const memberJoin =
-        groups.length > 0
-          ? sql`left join ${sql.table(t.groupContact)} gc on gc.contact_id = l.contact_id and gc.group_id in (${sql.join(groups)})`
-          : sql`left join ${sql.table(t.groupContact)} gc on 1 = 0`;
-      const rows = await sql<Record<string, unknown>>`select ${sql.join(cols)}
-        from ${sql.table(t.userLink)} l
-        left join ${sql.table(table)} c on c.${sql.ref(id)} = l.contact_id ${inDomain}
-        ${memberJoin}
-        where l.domain_id = ${this.domainId} and l.user_id in (${sql.join(ids.slice(i, i + CHUNK))})`.execute(this.#store.db);
-      for (const r of rows.rows) {
-        const contactId = Number(r.rg_contact);
-        links.set(String(r.rg_user), { userId: String(r.rg_user), contactId, suspended: Number(r.rg_suspended ?? 0) !== 0 });
-        if (r.rg_id !== null && r.rg_id !== undefined && !fields.has(contactId)) {
-          const attributes: Record<string, string | number | null> = {};
-          for (const [name, info] of attrs) {
-            const v = r[`f_${name}`];
-            attributes[name] = v === null || v === undefined ? null : info.type === 'integer' ? Number(v) : String(v);
-          }
-          fields.set(contactId, { contactId, sortName: r.rg_sort_name === null || r.rg_sort_name === undefined ? null : String(r.rg_sort_name), attributes });
-        }
-        if (r.rg_group !== null && r.rg_group !== undefined) {
-          memberships.push({ groupId: Number(r.rg_group), contactId, status: r.rg_status as MembershipRow['status'], source: r.rg_source === null || r.rg_source === undefined ? null : String(r.rg_source) });
-        }
-      }
-    }
-    return { links: [...links.values()], contacts: [...fields.values()], memberships };
+  async linkedState(userIds: readonly string[], groupIds: readonly number[]): Promise<LinkedState> {
+    return readLinkedState(this.#store, this.domainId, parse(z.array(linkUserIdSchema).max(MAX_LINK_BATCH), userIds, 'user ids'), parse(z.array(this.#contactId).max(MAX_LINK_BATCH), groupIds, 'group ids'));
   }
 
   async #batch(column: 'user_id' | 'contact_id', ids: readonly (string | number)[]): Promise<UserLink[]> {
