@@ -56,16 +56,40 @@ function describe(host: string, r: SyncRunReport, exitCode: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A progress bar on stderr (a redrawn line on a terminal), when the source can count its users. */
-async function progressFor(io: CliIo, quiet: boolean, total: number | undefined, label: string) {
-  if (total === undefined) return { update: (_n: number) => undefined, done: () => undefined };
-  const bar = createProgress(io, label, total, { quiet });
+/** Width of the terminal progress bar, in cells. */
+const BAR = 30;
+
+/**
+ * Progress on stderr, when the source can count its users: on a terminal a redrawn bar
+ * (`syncing wordpress users [#########.....] 62% 62000/100000`), otherwise a line every 10% (see
+ * `createProgress`); nothing with `--quiet` or `--json`.
+ */
+function progressFor(io: CliIo, quiet: boolean, total: number | undefined, label: string) {
+  if (total === undefined || quiet || total === 0) return { update: (_n: number) => undefined, done: () => undefined };
+  if (io.errIsTty) {
+    let last = -1;
+    const draw = (n: number) => {
+      const pct = Math.floor((Math.min(n, total) * 100) / total);
+      if (pct === last) return;
+      last = pct;
+      const full = Math.round((pct * BAR) / 100);
+      io.err(`\r${label} [${'#'.repeat(full)}${'.'.repeat(BAR - full)}] ${pct}% ${Math.min(n, total)}/${total}`);
+    };
+    return {
+      update: draw,
+      done: () => {
+        draw(total);
+        io.err('\n');
+      },
+    };
+  }
+  const lines = createProgress(io, label, total, { quiet });
   let shown = 0;
   return {
     update: (n: number) => {
-      for (; shown < Math.min(n, total); shown++) bar.tick();
+      for (; shown < Math.min(n, total); shown++) lines.tick();
     },
-    done: () => bar.done(),
+    done: () => lines.done(),
   };
 }
 
@@ -124,7 +148,7 @@ export const syncCommand: Command = async (ctx) => {
       const source = hostSourceFor(kind as HostKind, host.db, { ...(prefix === undefined ? {} : { prefix }), ...(sqlOptions?.success ? { sql: sqlOptions.data } : {}) });
       const sync = new HostSync(domain, source, { mappings, ...(emailAttribute ? { emailAttribute } : {}) });
       const total = source.countUsers ? await source.countUsers() : undefined;
-      const progress = await progressFor(ctx.io, ctx.args.values.quiet === true || ctx.json, total, `syncing ${kind} users`);
+      const progress = progressFor(ctx.io, ctx.args.values.quiet === true || ctx.json, total, `syncing ${kind} users`);
       const report = await sync.reconcileAll({
         batchSize,
         dryRun,

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { connectDatabase, createRowguard, type DialectKind } from '@rowguard/core';
 import { cliDialects, freshDatabaseUrl } from './support/cli-databases.js';
 import { rowguard, tempDir } from './support/cli-runner.js';
+import { runCli } from '../src/cli-main.js';
 
 const dialects = await cliDialects({ withPostgres: true });
 
@@ -60,6 +61,14 @@ describe('rowguard sync', () => {
 
       const bad = await run('sync', '--host', 'typo3', '--host-db', url);
       expect(bad.code).toBe(2);
+
+      // On a terminal: a progress bar redrawn on one line.
+      await conn.db.updateTable('wp_usermeta').set({ meta_value: caps('subscriber') }).where('user_id', '=', 2).execute();
+      let err = '';
+      const code = await runCli(['sync', '--db', url, '--host', 'wordpress', '--host-db', url, '--map', 'editor=Editors', '--batch', '100'], { out: () => undefined, err: (s) => (err += s), errIsTty: true }, {});
+      expect(code, err).toBe(0);
+      expect(err).toContain('\rsyncing wordpress users [##############################] 100% 250/250\n');
+      expect(err).toMatch(/\rsyncing wordpress users \[#+\.+\] 40% 100\/250/);
     } finally {
       await conn.close();
     }
