@@ -58,16 +58,20 @@ async function run(dialect: DialectKind, users: number, batchSize: number, sampl
     const sync = new HostSync(domain, wordpressSource(db, { prefix: 'wp_' }), { emailAttribute: 'email', mappings });
 
     const before = load();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const report = await sync.reconcileAll({ batchSize, listLimit: 0 });
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
     const after = load();
     console.log(
       `${dialect}: first sync of ${report.users} users (3 roles each, ${report.changes.addedCount} memberships, ${report.changes.created} contacts) ` +
-        `in ${seconds.toFixed(1)} s = ${Math.round(report.users / seconds)} users/s (batch ${batchSize}; host tables loaded in ${(loadMs / 1000).toFixed(1)} s); load average ${before} -> ${after}`,
+        `in ${seconds.toFixed(1)} s = ${Math.round(report.users / seconds)} users/s (batch ${batchSize}; Node process CPU ${cpuSeconds.toFixed(1)} s; host tables loaded in ${(loadMs / 1000).toFixed(1)} s); load average ${before} -> ${after}`,
     );
 
     const times: number[] = [];
+    const unchanged: number[] = [];
     for (let i = 0; i < samples; i++) {
       const key = 1 + Math.floor((i * 7919) % users);
       const roles = i % 2 === 0 ? ['subscriber'] : ['editor', 'author'];
@@ -75,8 +79,14 @@ async function run(dialect: DialectKind, users: number, batchSize: number, sampl
       const t0 = performance.now();
       await sync.reconcileUser(`wp:${key}`);
       times.push(performance.now() - t0);
+      const t1 = performance.now();
+      await sync.reconcileUser(`wp:${key}`);
+      unchanged.push(performance.now() - t1);
     }
-    console.log(`${dialect}: reconcileUser after a role change, ${samples} users: median ${median(times).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; load average ${load()}`);
+    console.log(
+      `${dialect}: reconcileUser after a role change, ${samples} users: median ${median(times).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms; ` +
+        `again with nothing to change: median ${median(unchanged).toFixed(2)} ms; load average ${load()}`,
+    );
   } finally {
     await db.destroy();
   }
