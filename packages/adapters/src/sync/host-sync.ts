@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_LINK_BATCH, type Domain, type LinkedContactFields, type MembershipRow, type UserLink, type UserSyncBatch } from '@rowguard/core';
+import { MAX_LINK_BATCH, type Domain, type LinkedContactFields, type LinkedState, type MembershipRow, type UserLink, type UserSyncBatch } from '@rowguard/core';
 import type { HostRole, HostSource, HostUserRecord } from '../host/host-source.js';
 import { inChunks } from '../host/host-batches.js';
 import { hostSyncOptionsSchema, type HostSyncOptions, type ParsedHostSyncOptions, type RoleMapping } from './sync-options.js';
@@ -164,8 +164,9 @@ export class HostSync {
   async reconcileUser(userId: string): Promise<SyncChanges> {
     const id = z.string().min(1).max(191).parse(userId);
     const { roles } = await this.#checkedRoles();
-    const user = await this.#host.readUser(id, roles);
-    const state = user ? await this.#state([user], []) : await this.#state([], [id]);
+    // The host's user and rowguard's side of it are read at once (two connections of the pools).
+    const [user, linked] = await Promise.all([this.#host.readUser(id, roles), this.#domain.userLinks().linkedState([id], this.#groups())]);
+    const state = user ? await this.#state([user], [], undefined, linked) : await this.#state([], [id], undefined, linked);
     const plan = planBatch(state, this.#parsed(), this.sourceName);
     const changes = noChanges();
     await this.#apply(plan, false, changes, Number.MAX_SAFE_INTEGER);
@@ -285,16 +286,21 @@ export class HostSync {
   }
 
   /** Reads what planning a batch needs from the domain, in a few queries for the whole batch. */
-  async #state(users: readonly HostUserRecord[], gone: readonly string[], pool?: CandidatePool): Promise<BatchState> {
+  /** The mapped groups. */
+  #groups(): number[] {
+    return [...new Set(this.#parsed().mappings.map((m) => m.groupId))];
+  }
+
+  async #state(users: readonly HostUserRecord[], gone: readonly string[], pool?: CandidatePool, read?: LinkedState): Promise<BatchState> {
     const d = this.#domain.userLinks();
     const ids = [...users.map((u) => u.id), ...gone];
-    const groups = [...new Set(this.#parsed().mappings.map((m) => m.groupId))];
+    const groups = this.#groups();
     const links = new Map<string, UserLink>();
     const contacts = new Map<number, LinkedContactFields>();
     const memberships = new Map<string, MembershipRow>();
-    // Links, their contacts' fields and memberships: one query per 500 users.
-    for (const part of inChunks(ids, 5000)) {
-      const state = await d.linkedState(part, groups);
+    // Links, their contacts' fields and memberships: one query per 500 users (or already read).
+    for (const part of read ? [[]] : inChunks(ids, 5000)) {
+      const state = read ?? (await d.linkedState(part, groups));
       for (const l of state.links) links.set(l.userId, l);
       for (const c of state.contacts) contacts.set(c.contactId, c);
       for (const m of state.memberships) memberships.set(`${m.groupId}:${m.contactId}`, m);

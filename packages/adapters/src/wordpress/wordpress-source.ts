@@ -69,23 +69,22 @@ export function wordpressSource(db: Kysely<any>, options: WordpressOptions = {})
     let q = db.selectFrom(users).select(['ID', 'user_email', 'display_name', 'user_login', ...(o.multisite ? ['spam', 'deleted'] : [])]);
     if (keys) q = q.where('ID', 'in', keys);
     if (page) q = q.where('ID', '>', page.after).orderBy('ID').limit(page.limit);
-    const rows = await q.execute();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => Number(r.ID));
-    const meta = new Map<number, { caps?: { id: unknown; value: unknown }; fields: Record<string, string | null> }>();
-    for (const part of inChunks(ids)) {
-      const metaRows = await db
-        .selectFrom(usermeta)
-        .select(['umeta_id', 'user_id', 'meta_key', 'meta_value'])
-        .where('user_id', 'in', part)
-        .where('meta_key', 'in', [capKey, ...o.metaKeys])
-        .execute();
-      for (const m of metaRows) {
-        const entry = meta.get(Number(m.user_id)) ?? { fields: {} };
-        if (m.meta_key === capKey) entry.caps = { id: m.umeta_id, value: m.meta_value };
-        else entry.fields[String(m.meta_key)] = textOrNull(m.meta_value);
-        meta.set(Number(m.user_id), entry);
+    const metaOf = async (ids: readonly number[]) => {
+      const out: Record<string, unknown>[] = [];
+      for (const part of inChunks(ids)) {
+        out.push(...(await db.selectFrom(usermeta).select(['umeta_id', 'user_id', 'meta_key', 'meta_value']).where('user_id', 'in', part).where('meta_key', 'in', [capKey, ...o.metaKeys]).execute()));
       }
+      return out;
+    };
+    // Users by key (one user, from reconcileUser): both tables at once; a page: the meta of the page's users.
+    const [rows, metaRows] = keys ? await Promise.all([q.execute(), metaOf(keys)]) : await q.execute().then(async (r) => [r, await metaOf(r.map((u) => Number(u.ID)))] as const);
+    if (rows.length === 0) return [];
+    const meta = new Map<number, { caps?: { id: unknown; value: unknown }; fields: Record<string, string | null> }>();
+    for (const m of metaRows) {
+      const entry = meta.get(Number(m.user_id)) ?? { fields: {} };
+      if (m.meta_key === capKey) entry.caps = { id: m.umeta_id, value: m.meta_value };
+      else entry.fields[String(m.meta_key)] = textOrNull(m.meta_value);
+      meta.set(Number(m.user_id), entry);
     }
     const roleIds = new Set(roles.map((r) => r.id));
     return rows.map((r) => {
