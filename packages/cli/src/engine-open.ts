@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { connectDatabase, DEFAULT_TIMEOUTS, createRowguard, type AttributeType, type DatabaseConnection, type Domain, type Rowguard } from '@rowguard/core';
+import { connectDatabase, DEFAULT_TIMEOUTS, createRowguard, MissingDriverError, type AttributeType, type DatabaseConnection, type Domain, type Rowguard } from '@rowguard/core';
 import { engineSettingsFor } from '@rowguard/policy';
 import type { CliTimeouts } from './cli-args.js';
 import { CliError, EXIT, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
@@ -78,6 +78,7 @@ export async function openEngine(
   try {
     connection = await connectDatabase(url, { poolSize: 4, connectTimeoutMs, statementTimeoutMs });
   } catch (err) {
+    if (err instanceof MissingDriverError) throw missingDriver(err);
     const e = toCliError(err);
     throw new CliError('database_error', `cannot open ${redactUrls(url)}: ${e.message}`, EXIT.database);
   }
@@ -108,6 +109,24 @@ export async function openEngine(
     await connection.close().catch(() => undefined);
     throw toCliError(err);
   }
+}
+
+/**
+ * The CLI's error for a database driver that is not installed (exit 3): the drivers are optional peer
+ * dependencies, so a project installs only the one its database needs; the message names the package and the
+ * command that installs it.
+ *
+ * @example
+ * ```ts
+ * missingDriver(new MissingDriverError('pg', 'a postgres:// URL')).code; // 'missing_driver'
+ * ```
+ */
+export function missingDriver(err: MissingDriverError): CliError {
+  return new CliError(
+    'missing_driver',
+    `${err.purpose} needs the database driver '${err.driver}', which is not installed; install it next to @rowguard/cli: \`npm install ${err.driver}\` (or \`pnpm add ${err.driver}\`)`,
+    EXIT.database,
+  );
 }
 
 /**
