@@ -33,7 +33,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * ```
  */
 export class CliError extends Error {
-  override readonly name = 'CliError';
+  override readonly name: string = 'CliError';
   constructor(
     readonly code: string,
     message: string,
