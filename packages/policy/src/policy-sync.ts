@@ -8,6 +8,7 @@ import { emptyPolicy } from './policy-normal-form.js';
 import { formatProblem, PolicyFileError, type PolicyProblem } from './policy-file-error.js';
 import { NO_PROGRESS, type PolicyReporter } from './policy-reporter.js';
 import { pruneGuard, type PruneGuard } from './prune-guard.js';
+import { readProvenance, recordProvenance } from './policy-provenance.js';
 import { readDatabaseState, type DatabaseState } from './policy-state-read.js';
 import { existingAttributes, schemaPresent } from './schema-introspect.js';
 import type { ValidatedPolicy } from './policy-validate.js';
@@ -244,7 +245,7 @@ async function lockedSync(
     return await domain.admin(settings.actor).lockedTransaction(async (admin, trx) => {
       if (engine.dialect !== 'mysql' && how.rehearse) await addAttributeColumns(trx, engine.dialect, engine.config);
       const state = await readDatabaseState(engine, ref, await presentColumns(target, trx), trx);
-      const diff = diffPolicies(desired, state.policy, { prune: settings.prune });
+      const diff = diffPolicies(desired, state.policy, { prune: settings.prune, created: await provenanceOf(engine, ref.id, state, trx) });
       if (diff.conflicts.length > 0) {
         const problems = problemsFor(validated, diff.conflicts);
         throw new PolicyFileError('policy_conflict', 'refused', problems.map(formatProblem).join('\n'), problems);
@@ -264,10 +265,13 @@ async function lockedSync(
       // Delegations last, in the same transaction: the engine checks each against the transaction's own writes.
       await writeChanges(diff.changes, { ...context, admin });
       await writeDelegations(pendingDelegations(diff.changes, desired), { ...context, admin });
+      // Marks what this file created, so a later prune removes those contacts and links and nothing else.
+      await recordProvenance(trx, engine, ref.id, settings.actor, diff.changes, state.ids, desired);
       progress.done();
 
       const after = await readDatabaseState(engine, ref, await presentColumns(target, trx), trx);
-      const remaining = diffPolicies(desired, after.policy, { prune: settings.prune }).changes.map((c) => `${c.action} ${c.label}`);
+      const created = await provenanceOf(engine, ref.id, after, trx);
+      const remaining = diffPolicies(desired, after.policy, { prune: settings.prune, created }).changes.map((c) => `${c.action} ${c.label}`);
       if (remaining.length > 0) {
         throw new PolicyFileError(
           'apply_incomplete',
@@ -285,6 +289,12 @@ async function lockedSync(
     }
     throw err;
   }
+}
+
+/** What policy files created in the domain (contacts and user links a prune may remove), as `from` sees it. */
+async function provenanceOf(engine: Rowguard, domainId: number, state: DatabaseState, from: Transaction<any>) {
+  const keyOf = new Map([...state.ids.contacts].map(([key, id]) => [id, key]));
+  return readProvenance(engine, domainId, keyOf, from);
 }
 
 /** The declared attribute columns that exist now, as the transaction sees them. */
