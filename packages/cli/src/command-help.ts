@@ -45,7 +45,7 @@ export function usage(): string {
     '  --statement-timeout <ms>  limit for each SQL statement (default 30000); a decision gets both',
     '',
     'Subjects: --as <contact-key>, --as-contact-id <id>, --user <host-user-id> or --anonymous.',
-    'Exit codes: 0 ok / allowed, 1 denied, 2 bad input, 3 database error (a missing driver included).',
+    'Exit codes: 0 ok / allowed, 1 denied, 2 bad input, 3 database error.',
     'Operations: view, edit, create, delete, search. Docs: docs/cli.md, docs/policy-file.md.',
     '',
   ].join('\n');

@@ -198,6 +198,11 @@ try {
       'domain: cli-shop\ncontacts:\n  - { key: ann, name: "Ann" }\n  - { key: bob, name: "Bob" }\nentries:\n  - { key: ann-sees-bob, effect: allow, operation: view, owner: { contact: ann }, object: { contact: bob } }\n',
     );
     await timed('cli', async () => {
+      // A new domain's dry run is not rehearsed on a scratch SQLite database without better-sqlite3: it says so.
+      const dry = await npx('apply', 'policy.yaml', '--db', databaseUrl, '--dry-run', '--json');
+      expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ ok: true, written: false, counts: { create: 3, update: 0, delete: 0 } });
+      expect(JSON.parse(dry.stdout).notes.join('\n')).toContain('better-sqlite3');
       const migrated = await npx('migrate', '--db', databaseUrl, '--json');
       expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);
       const applied = await npx('apply', 'policy.yaml', '--db', databaseUrl, '--json');
