@@ -22,6 +22,9 @@ export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
   db: { type: 'string' },
+  config: { type: 'string' },
+  'contact-id': { type: 'string' },
+  'as-contact-id': { type: 'string' },
   domain: { type: 'string' },
   json: { type: 'boolean' },
   'second-degree': { type: 'boolean' },
@@ -49,14 +52,14 @@ const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL: readonly OptionName[] = ['db', 'domain', 'json', 'quiet', 'help', 'second-degree', 'connect-timeout', 'statement-timeout'];
-const SUBJECT: readonly OptionName[] = ['as', 'user', 'anonymous'];
+const GLOBAL: readonly OptionName[] = ['db', 'config', 'domain', 'json', 'quiet', 'help', 'second-degree', 'connect-timeout', 'statement-timeout'];
+const SUBJECT: readonly OptionName[] = ['as', 'as-contact-id', 'user', 'anonymous'];
 const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   migrate: [],
   apply: ['dry-run', 'prune', 'force', 'actor'],
   export: ['out', 'format'],
-  check: SUBJECT,
-  explain: SUBJECT,
+  check: [...SUBJECT, 'contact-id'],
+  explain: [...SUBJECT, 'contact-id'],
   list: [...SUBJECT, 'limit', 'after'],
   sql: [...SUBJECT, 'dialect', 'alias', 'purpose', 'shape'],
   create: [...SUBJECT, 'dry-run', 'actor'],
