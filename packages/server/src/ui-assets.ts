@@ -15,11 +15,16 @@ const cache = new Map<string, Buffer>();
 function uiFile(name: string): Buffer | undefined {
   let body = cache.get(name);
   if (!body) {
-    try {
-      body = readFileSync(fileURLToPath(new URL(`./ui/${name}`, import.meta.url)));
-    } catch {
-      return undefined;
+    // Beside this file in `dist/`; from the sources (tests), in the package's `dist/`.
+    for (const dir of ['./ui/', '../dist/ui/']) {
+      try {
+        body = readFileSync(fileURLToPath(new URL(`${dir}${name}`, import.meta.url)));
+        break;
+      } catch {
+        body = undefined;
+      }
     }
+    if (!body) return undefined;
     cache.set(name, body);
   }
   return body;

@@ -116,7 +116,10 @@ export function ContactScreen({ route }: { route: Route }) {
             </section>
           ) : null}
           {SECTIONS.map((s) => {
-            const list = holders.filter((h) => h.kind === s.kind);
+            // Those that reach the most people first, then by priority.
+            const list = holders
+              .filter((h) => h.kind === s.kind)
+              .sort((a, b) => (b.reach?.contacts ?? -1) - (a.reach?.contacts ?? -1) || (b.deciding?.priority ?? 0) - (a.deciding?.priority ?? 0));
             if (list.length === 0) return null;
             return (
               <section key={s.kind} class="panel" data-testid={`holders-${s.kind}`}>

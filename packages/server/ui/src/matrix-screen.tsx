@@ -22,7 +22,7 @@ interface Column {
 }
 
 const ROW_H = 40;
-const COL_W = 132;
+const COL_W = 148;
 const HEAD_H = 56;
 const ROLE_W = 220;
 

@@ -24,10 +24,12 @@ interface Why {
   reason: string;
 }
 
-function Table({ title, rows, first }: { title: string; rows: Row[]; first: string }) {
+function Table({ title, rows: all, first }: { title: string; rows: Row[]; first: string }) {
+  const rows = all.filter((r) => r.total > 0 || r.create.length > 0 || r.tokenized);
   return (
     <div class="panel">
       <h3>{title}</h3>
+      {rows.length < all.length ? <p class="muted small">{all.length - rows.length} empty groups not shown</p> : null}
       <table class="data">
         <thead>
           <tr>
