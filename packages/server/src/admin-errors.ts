@@ -23,7 +23,14 @@ export class AdminHttpError extends Error {
   }
 }
 
-/** The message of a zod failure, one line per issue, naming the field. */
+/**
+ * The message of a zod failure, one part per issue, naming the field.
+ *
+ * @example
+ * ```ts
+ * zodMessage(schema.safeParse(body).error!); // 'priority: Invalid input: expected number, received string'
+ * ```
+ */
 export function zodMessage(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
 }

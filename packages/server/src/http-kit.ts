@@ -29,7 +29,14 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Security headers on every answer: no framing, no sniffing, a strict content policy, no caching of data. */
+/**
+ * Security headers on every answer: no framing, no sniffing, no referrer, a strict content policy.
+ *
+ * @example
+ * ```ts
+ * securityHeaders(res);
+ * ```
+ */
 export function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
@@ -73,7 +80,14 @@ export function cookiesOf(req: IncomingMessage): Map<string, string> {
   return out;
 }
 
-/** The query parameters of a request as a plain object (repeated names keep the last value). */
+/**
+ * The query parameters of a request as a plain object (repeated names keep the last value).
+ *
+ * @example
+ * ```ts
+ * queryOf(new URL('http://x/api/who-can?contactId=12')); // { contactId: '12' }
+ * ```
+ */
 export function queryOf(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams.entries());
 }

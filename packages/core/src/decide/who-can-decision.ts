@@ -5,7 +5,14 @@ import { relationCovers } from '../model/relationship-model.js';
 import type { ResolvedSubject } from '../model/subject-model.js';
 import type { ReverseLookup, WhoCanGrant, WhoCanHolderRef } from './who-can.js';
 
-/** The part of a resolved subject the reverse lookup reads: what it holds. */
+/**
+ * The part of a resolved subject the reverse lookup reads: what it holds (a `ResolvedSubject` is one).
+ *
+ * @example
+ * ```ts
+ * const holdings: SubjectHoldings = (await domain.subject({ userId: 'wp:3' }).resolve())!;
+ * ```
+ */
 export type SubjectHoldings = Pick<ResolvedSubject, 'contactId' | 'hasUser' | 'groupIds' | 'roleIds' | 'via' | 'permissions' | 'values'>;
 
 /**
@@ -53,7 +60,14 @@ export function grantApplies(
   return relationCovers(relations, lookup.contactId, c.relationshipTypeId, c.permission);
 }
 
-/** The outcome of a set of applicable grants: highest tier decides, deny beats allow inside it. */
+/**
+ * The outcome of a set of applicable grants: highest tier decides, deny beats allow inside it; none -> deny.
+ *
+ * @example
+ * ```ts
+ * decideGrants(lookup.grants.filter((g) => g.holder.type === 'role')).allowed;
+ * ```
+ */
 export function decideGrants(applicable: readonly WhoCanGrant[]): { allowed: boolean; deciding: WhoCanGrant | null; tier: Tier | null } {
   let top: Tier | null = null;
   for (const g of applicable) if (top === null || compareTiers(g.tier, top) > 0) top = g.tier;

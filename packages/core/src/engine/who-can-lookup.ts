@@ -39,8 +39,24 @@ async function reverseRelations(engine: EngineInternals, snapshot: PolicySnapsho
   return out;
 }
 
-/** Delegations as checked for each recipient now (the forward resolution's own check, so both agree). */
-async function checkedDelegations(engine: EngineInternals, snapshot: PolicySnapshot): Promise<EntryDef[]> {
+/** Checked delegations per policy version and day, as subject sessions keep their resolution. */
+const delegationCache = new WeakMap<PolicySnapshot, { today: string; entries: Promise<EntryDef[]> }>();
+
+/**
+ * Delegations as checked for each recipient (the forward resolution's own check, so both agree), once per policy
+ * version and day, as a subject session re-resolves its subject.
+ */
+function checkedDelegations(engine: EngineInternals, snapshot: PolicySnapshot): Promise<EntryDef[]> {
+  const today = engine.today();
+  const cached = delegationCache.get(snapshot);
+  if (cached?.today === today) return cached.entries;
+  const entries = resolveDelegations(engine, snapshot);
+  delegationCache.set(snapshot, { today, entries });
+  entries.catch(() => delegationCache.delete(snapshot));
+  return entries;
+}
+
+async function resolveDelegations(engine: EngineInternals, snapshot: PolicySnapshot): Promise<EntryDef[]> {
   const recipients = new Set<number>();
   for (const e of snapshot.entries) if (e.active && e.object.type === 'delegation' && e.owner.type === 'contact') recipients.add(e.owner.id);
   const out: EntryDef[] = [];
