@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,10 +65,19 @@ describe.skipIf(!haveChromium).each(dialects)('the admin page in Chromium, on %s
   });
 
   it('renders the 300 x 300 grant matrix, virtualised, within the first-render target', async () => {
-    await open('#/matrix');
+    // The first visit (the login link redirects to the matrix; nothing cached), then three fresh loads of the page
+    // (a new document each, its script and stylesheet cached), each timed from its navigation start.
     await page.waitForFunction(() => (globalThis as { rowguardMatrixRendered?: number }).rowguardMatrixRendered !== undefined, undefined, { timeout: 15_000 });
-    const renderedMs = await page.evaluate(() => (globalThis as { rowguardMatrixRendered?: number }).rowguardMatrixRendered as number);
-    figures.push(`matrix first render ${Math.round(renderedMs)} ms after navigation (target < 1000 ms)`);
+    const cold = await page.evaluate(() => (globalThis as { rowguardMatrixRendered?: number }).rowguardMatrixRendered as number);
+    figures.push(`matrix first render on the first visit ${Math.round(cold)} ms after following the login link`);
+    const renders: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto(`${server.url}?load=${i}#/matrix`);
+      await page.waitForFunction(() => (globalThis as { rowguardMatrixRendered?: number }).rowguardMatrixRendered !== undefined, undefined, { timeout: 15_000 });
+      renders.push(await page.evaluate(() => (globalThis as { rowguardMatrixRendered?: number }).rowguardMatrixRendered as number));
+    }
+    const renderedMs = [...renders].sort((a, b) => a - b)[1] as number;
+    figures.push(`then median ${Math.round(renderedMs)} ms on reloads (${renders.map(Math.round).join(', ')}; target < 1000 ms; load average ${loadavg()[0]?.toFixed(2)})`);
     await expect.poll(() => page.locator('.grid-row').count()).toBeGreaterThan(10);
     // Virtualised: a 301-row, 301-column matrix puts only the visible part in the DOM.
     expect(await page.locator('.grid-row').count()).toBeLessThan(60);
@@ -80,6 +89,7 @@ describe.skipIf(!haveChromium).each(dialects)('the admin page in Chromium, on %s
     figures.push(`scrolled to the middle and repainted in ${Math.round(performance.now() - scrolled)} ms`);
     await page.locator('[data-testid=matrix-grid]').evaluate((el) => el.scrollTo(0, 0));
     await shot('matrix');
+    expect(cold).toBeLessThan(5_000);
     expect(renderedMs).toBeLessThan(5_000);
   });
 

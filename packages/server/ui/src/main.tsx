@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get } from './api';
 import { AuditScreen } from './audit-screen';
 import { ContactScreen } from './contact-screen';
-import { MatrixScreen } from './matrix-screen';
+import { MatrixScreen, prefetchMatrix } from './matrix-screen';
 import { PersonScreen } from './person-screen';
 import { PolicyScreen } from './policy-screen';
 import { readRoute, SCREENS } from './router';
@@ -72,4 +72,6 @@ function App() {
   );
 }
 
+// The matrix is the first screen most visits open: ask for it beside the session, not after it.
+if (readRoute().screen === 'matrix') prefetchMatrix();
 render(<App />, document.getElementById('app') as HTMLElement);
