@@ -77,7 +77,15 @@ export async function startAdminServer(options: StandaloneOptions): Promise<Stan
     return session.person;
   };
   const handler = createAdminHandler({ engine: o.engine, domain: o.domain, personOf, permission: o.permission, ...(o.onError ? { onError: o.onError } : {}) });
+  let hosts: ReadonlySet<string> = new Set();
   const server = createServer((req, res) => {
+    // Only this machine's names for the server (a page of another site re-pointing its name at 127.0.0.1 is refused).
+    if (!hosts.has(String(req.headers.host ?? ''))) {
+      securityHeaders(res);
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Misdirected request: open the page at the address `rowguard serve` printed.\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/login') {
       const token = url.searchParams.get('token') ?? '';
@@ -106,6 +114,7 @@ export async function startAdminServer(options: StandaloneOptions): Promise<Stan
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : o.port;
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDialects, type TestDatabase } from '../../core/test/support/test-databases.js';
@@ -192,6 +193,16 @@ describe('the standalone server', () => {
       expect(session.status).toBe(200);
       expect((await j(session)).actor).toBe('alice');
       expect((await fetch(`${s.url}api/session`, { headers: { cookie: `${SESSION_COOKIE}=forged` } })).status).toBe(401);
+      // A request under another host name (DNS rebinding) is refused even with the session cookie.
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${s.url}api/session`, { headers: { host: 'evil.example', cookie: cookie.split(';')[0] as string } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(rebound).toBe(421);
       const html = await fetch(s.url);
       expect(html.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     } finally {
