@@ -9,7 +9,7 @@ import { CliError, EXIT } from './cli-errors.js';
  * COMMANDS.includes('apply'); // true
  * ```
  */
-export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'demo', 'schema', 'help'] as const;
+export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'demo', 'schema', 'serve', 'help'] as const;
 /**
  * A command name.
  *
@@ -46,6 +46,7 @@ const OPTIONS = {
   after: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
+  port: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
 } as const;
@@ -65,6 +66,7 @@ const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   create: [...SUBJECT, 'dry-run', 'actor'],
   demo: [],
   schema: [],
+  serve: ['as', 'user', 'port'],
   help: [],
 };
 

@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   create: async () => (await import('./command-create.js')).createCommand,
   demo: async () => (await import('./command-demo.js')).demoCommand,
   schema: async () => (await import('./command-schema.js')).schemaCommand,
+  serve: async () => (await import('./command-serve.js')).serveCommand,
   help: async () => helpCommand,
 };
 

@@ -16,6 +16,8 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
     "rowguard create --as <contact-key> '<candidate JSON>' | <file> [--dry-run] [--actor <name>]\n  Check the create rules on the candidate and create it (with its static groups) if allowed; exit 1 if refused.\n  Candidate: { \"key\"?, \"type\"?, \"name\"?, \"subTypes\"?, \"attributes\"?, \"groups\"? }",
   demo: 'rowguard demo [<policy-file>] [--db <url>]\n  Apply the country-sales organisation to rowguard-demo.sqlite and show who sees and may create what.',
   schema: 'rowguard schema\n  Print the policy file\'s JSON Schema.',
+  serve:
+    'rowguard serve --db <url> [--domain <name>] [--port <n>] [--as <contact-key> | --user <id>]\n  The admin page (grant matrix, people, who can see a contact, audit log, policy file) on 127.0.0.1:7357.\n  Prints a one-time login link. Without --as/--user you are signed in as the operator with `administer CRM`;\n  with them, the page acts as that person and needs the permission from the policy. Docs: docs/admin-page.md',
 };
 
 /**

@@ -35,6 +35,12 @@ export {
   type ShapeChoice,
 } from './sql/clause-shape.js';
 
+// The reverse lookup: who holds an operation on a contact.
+export { WhoCanReport, type WhoCanHolder, type WhoCanHolderKind, type Reach } from './engine/who-can-report.js';
+export type { WhoCanOptions } from './engine/who-can-lookup.js';
+export type { WhoCanGrant, WhoCanHolderRef, WhoCanCondition, ReverseRelation, RuntimeGrantSource } from './decide/who-can.js';
+export type { SubjectHoldings } from './decide/who-can-decision.js';
+
 // The audited write API and its input schemas.
 export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './admin/policy-admin.js';
 export * from './admin/admin-schemas.js';
