@@ -27,6 +27,26 @@ function stopSignal(): Promise<string> {
 }
 
 /**
+ * Loads the admin page's package, an optional peer of the CLI: a host that never serves the page does not install it.
+ *
+ * @example
+ * ```ts
+ * const { startAdminServer } = await loadServerPackage(); // CliError 'missing_package' (exit 3) when not installed
+ * ```
+ */
+async function loadServerPackage(): Promise<typeof import('@rowguard/server')> {
+  try {
+    return await import('@rowguard/server');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && err instanceof Error && err.message.includes('@rowguard/server')) {
+      throw new CliError('missing_package', "the admin page's package is not installed: npm install @rowguard/server (rowguard serve needs it)", EXIT.database);
+    }
+    throw err;
+  }
+}
+
+/**
  * `rowguard serve --db URL [--domain D] [--port P] [--as <contact-key> | --user <id>]`: the admin page on
  * 127.0.0.1. Prints a one-time login link (a random token, exchanged for a session cookie) and serves until
  * stopped. Without `--as`/`--user` the person signed in is the operator of this machine, to whom the CLI grants
@@ -42,7 +62,7 @@ export const serveCommand: Command = async (ctx) => {
   const portText = stringOption(ctx.args.values, 'port') ?? '7357';
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65_535) throw new CliError('usage', `--port must be a port number (0-65535), not '${portText}'`, EXIT.badInput);
-  const { startAdminServer } = await import('@rowguard/server');
+  const { startAdminServer } = await loadServerPackage();
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const name = domainName(ctx);
     const choice = subjectChoice(ctx);
