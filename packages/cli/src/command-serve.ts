@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type * as ServerPackage from '@rowguard/server';
 import { createRowguard, type SubjectInput } from '@rowguard/core';
 import { stringOption } from './cli-args.js';
 import { CliError, EXIT, redactUrls } from './cli-errors.js';
@@ -34,7 +35,7 @@ function stopSignal(): Promise<string> {
  * const { startAdminServer } = await loadServerPackage(); // CliError 'missing_package' (exit 3) when not installed
  * ```
  */
-async function loadServerPackage(): Promise<typeof import('@rowguard/server')> {
+async function loadServerPackage(): Promise<typeof ServerPackage> {
   try {
     return await import('@rowguard/server');
   } catch (err) {
