@@ -115,6 +115,26 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', adapterImports('^\\.\\./\\.\\./(?!core/test/support/)')] },
   },
   {
+    // The admin page server: the public API of '@rowguard/core' and '@rowguard/policy' only, like a host.
+    files: ['packages/server/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@rowguard/*', '!@rowguard/core', '!@rowguard/policy'], message: "the server imports only '@rowguard/core' and '@rowguard/policy'" },
+            { group: ['@rowguard/core/*', '@rowguard/policy/*'], message: "the server uses public entry points only (no deep paths, no '@rowguard/core/extension')" },
+            { regex: '^\\.\\./', message: "the server imports other packages by name, never by a relative path" },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='tables']", message: "the server does not read rowguard's tables: use the domain's public API" },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -9,7 +9,7 @@ import { CliError, EXIT } from './cli-errors.js';
  * COMMANDS.includes('apply'); // true
  * ```
  */
-export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'sync', 'demo', 'schema', 'help'] as const;
+export const COMMANDS = ['migrate', 'apply', 'export', 'check', 'explain', 'list', 'sql', 'create', 'sync', 'demo', 'schema', 'serve', 'help'] as const;
 /**
  * A command name.
  *
@@ -22,6 +22,9 @@ export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
   db: { type: 'string' },
+  config: { type: 'string' },
+  'contact-id': { type: 'string' },
+  'as-contact-id': { type: 'string' },
   domain: { type: 'string' },
   json: { type: 'boolean' },
   'second-degree': { type: 'boolean' },
@@ -43,6 +46,7 @@ const OPTIONS = {
   after: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
+  port: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
   host: { type: 'string' },
@@ -56,20 +60,21 @@ const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL: readonly OptionName[] = ['db', 'domain', 'json', 'quiet', 'help', 'second-degree', 'connect-timeout', 'statement-timeout'];
-const SUBJECT: readonly OptionName[] = ['as', 'user', 'anonymous'];
+const GLOBAL: readonly OptionName[] = ['db', 'config', 'domain', 'json', 'quiet', 'help', 'second-degree', 'connect-timeout', 'statement-timeout'];
+const SUBJECT: readonly OptionName[] = ['as', 'as-contact-id', 'user', 'anonymous'];
 const PER_COMMAND: Readonly<Record<CommandName, readonly OptionName[]>> = {
   migrate: [],
   apply: ['dry-run', 'prune', 'force', 'actor'],
   export: ['out', 'format'],
-  check: SUBJECT,
-  explain: SUBJECT,
+  check: [...SUBJECT, 'contact-id'],
+  explain: [...SUBJECT, 'contact-id'],
   list: [...SUBJECT, 'limit', 'after'],
   sql: [...SUBJECT, 'dialect', 'alias', 'purpose', 'shape'],
   create: [...SUBJECT, 'dry-run', 'actor'],
   sync: ['host', 'host-db', 'prefix', 'map', 'email-attribute', 'batch', 'cursor', 'dry-run', 'force'],
   demo: [],
   schema: [],
+  serve: ['as', 'user', 'port'],
   help: [],
 };
 

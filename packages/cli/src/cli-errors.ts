@@ -33,7 +33,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * ```
  */
 export class CliError extends Error {
-  override readonly name = 'CliError';
+  override readonly name: string = 'CliError';
   constructor(
     readonly code: string,
     message: string,
@@ -65,6 +65,8 @@ const EXIT_OF_KIND: Readonly<Record<PolicyFailureKind, ExitCode>> = {
  */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
+  // A database driver that is not installed (core's MissingDriverError, matched by name: this module stays light).
+  if (err instanceof Error && err.name === 'MissingDriverError') return new CliError('missing_driver', err.message, EXIT.database);
   const e = asPolicyFileError(err);
   return new CliError(e.code, e.message, EXIT_OF_KIND[e.kind], e.problems);
 }

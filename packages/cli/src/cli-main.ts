@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   sync: async () => (await import('./command-sync.js')).syncCommand,
   demo: async () => (await import('./command-demo.js')).demoCommand,
   schema: async () => (await import('./command-schema.js')).schemaCommand,
+  serve: async () => (await import('./command-serve.js')).serveCommand,
   help: async () => helpCommand,
 };
 

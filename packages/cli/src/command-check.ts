@@ -1,7 +1,7 @@
-import { expectPositionals } from './cli-args.js';
-import { EXIT } from './cli-errors.js';
+import { expectPositionals, stringOption } from './cli-args.js';
+import { CliError, EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';
-import { contactIdByKey } from './contact-lookup.js';
+import { contactTarget } from './contact-lookup.js';
 import { domainName, operationArg, subjectChoice, withEngine } from './command-support.js';
 import { openDomain, throwReported } from './engine-open.js';
 import { subjectRef } from './subject-ref.js';
@@ -16,18 +16,23 @@ import { subjectRef } from './subject-ref.js';
  * ```
  */
 export const checkCommand: Command = async (ctx) => {
-  const [opArg, contactKey] = expectPositionals(ctx.args, 2, 'check (--as <contact-key> | --user <id> | --anonymous) <operation> <contact-key>') as [string, string];
+  const [opArg, contactKey] = expectPositionals(ctx.args, 1, 'check (--as <contact-key> | --as-contact-id <id> | --user <id> | --anonymous) <operation> (<contact-key> | --contact-id <id>)', 1) as [string, string | undefined];
   const operation = operationArg(opArg);
+  const contactIdArg = stringOption(ctx.args.values, 'contact-id');
+  if ((contactKey === undefined) === (contactIdArg === undefined)) {
+    throw new CliError('usage', 'say which contact: a <contact-key> or --contact-id <id> (exactly one)', EXIT.badInput);
+  }
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const domain = await openDomain(open.engine, domainName(ctx), { create: false });
     const who = await subjectRef(open.engine, domain, subjectChoice(ctx));
-    const contactId = await contactIdByKey(open.engine, domain, contactKey);
+    const target = await contactTarget(open.engine, domain, { key: contactKey, id: contactIdArg });
+    const contactId = target.id;
     const allowed = await domain.subject(who.input).check(operation, contactId);
     throwReported(open);
     return {
       exitCode: allowed ? EXIT.ok : EXIT.denied,
-      json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, contact: { key: contactKey, id: contactId }, allowed },
-      human: `${allowed ? 'allowed' : 'denied'}: ${who.label} ${allowed ? 'may' : 'may not'} ${operation} ${contactKey}\n`,
+      json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, contact: { key: target.key, id: contactId }, allowed },
+      human: `${allowed ? 'allowed' : 'denied'}: ${who.label} ${allowed ? 'may' : 'may not'} ${operation} ${target.label}\n`,
     };
   });
 };

@@ -68,10 +68,11 @@ export const demoCommand: Command = async (ctx) => {
       first && stranger
         ? `Explore: rowguard explain ${dbFlag} --domain ${outcome.domain} --as ${first.key} view ${stranger.key}\n`
         : '';
+    const page = `Admin page (grant matrix, who can see a contact, audit log): rowguard serve ${dbFlag} --domain ${outcome.domain}\n  then open the one-time login link it prints (docs/admin-page.md)\n`;
     return {
       exitCode: 0,
       json: { policy: shownPath, db: redactUrls(open.url), domain: outcome.domain, applied: outcome.diff.counts, ...report },
-      human: `${header}\n${renderDemoReport(report)}\n${hint}`,
+      human: `${header}\n${renderDemoReport(report)}\n${hint}${page}`,
     };
   });
 };

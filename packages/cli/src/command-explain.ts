@@ -1,8 +1,8 @@
 import { loadContactFacts } from '@rowguard/core/extension';
-import { expectPositionals } from './cli-args.js';
-import { EXIT } from './cli-errors.js';
+import { expectPositionals, stringOption } from './cli-args.js';
+import { CliError, EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';
-import { contactIdByKey } from './contact-lookup.js';
+import { contactTarget } from './contact-lookup.js';
 import { domainName, operationArg, storeContext, subjectChoice, withEngine } from './command-support.js';
 import { loadDecisionNames } from './decision-names.js';
 import { decisionWords } from './decision-words.js';
@@ -20,13 +20,18 @@ import { subjectRef } from './subject-ref.js';
  * ```
  */
 export const explainCommand: Command = async (ctx) => {
-  const [opArg, contactKey] = expectPositionals(ctx.args, 2, 'explain (--as <contact-key> | --user <id> | --anonymous) <operation> <contact-key>') as [string, string];
+  const [opArg, contactKey] = expectPositionals(ctx.args, 1, 'explain (--as <contact-key> | --as-contact-id <id> | --user <id> | --anonymous) <operation> (<contact-key> | --contact-id <id>)', 1) as [string, string | undefined];
   const operation = operationArg(opArg);
+  const contactIdArg = stringOption(ctx.args.values, 'contact-id');
+  if ((contactKey === undefined) === (contactIdArg === undefined)) {
+    throw new CliError('usage', 'say which contact: a <contact-key> or --contact-id <id> (exactly one)', EXIT.badInput);
+  }
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const { engine } = open;
     const domain = await openDomain(engine, domainName(ctx), { create: false });
     const who = await subjectRef(engine, domain, subjectChoice(ctx));
-    const contactId = await contactIdByKey(engine, domain, contactKey);
+    const target = await contactTarget(engine, domain, { key: contactKey, id: contactIdArg });
+    const contactId = target.id;
     const session = domain.subject(who.input);
     const explanation = await session.explain(operation, contactId);
     throwReported(open);
@@ -43,7 +48,7 @@ export const explainCommand: Command = async (ctx) => {
         domain: domain.name,
         subject: { key: who.key, contactId: who.contactId, label: who.label },
         operation,
-        contact: { key: contactKey, id: contactId },
+        contact: { key: target.key, id: contactId },
         allowed: explanation.allowed,
         explanation,
         words: words ? { because: words.because, deciding: words.deciding, held: words.held } : null,

@@ -41,7 +41,7 @@ export const sqlCommand: Command = async (ctx) => {
     const engine =
       dialect === open.engine.dialect
         ? open.engine
-        : createRowguard({ db: open.engine.db, dialect, contacts: open.engine.config.contacts, tablePrefix: open.engine.config.tablePrefix, onError: (e) => open.reported.push(e) });
+        : createRowguard({ ...open.engineOptions, dialect, contacts: open.engine.config.contacts, tablePrefix: open.engine.config.tablePrefix });
     const domain = await openDomain(engine, domainName(ctx), { create: false });
     const who = await subjectRef(engine, domain, subjectChoice(ctx));
     const session = domain.subject(who.input);

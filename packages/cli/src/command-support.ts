@@ -30,6 +30,7 @@ export async function withEngine<T>(
     ...options,
     secondDegree: ctx.args.values['second-degree'] === true,
     timeouts: connectionTimeouts(ctx.args.values),
+    config: stringOption(ctx.args.values, 'config'),
   });
   try {
     return await fn(open);
@@ -76,7 +77,12 @@ export function operationArg(value: string): Operation {
  * ```
  */
 export function subjectChoice(ctx: CommandContext): SubjectChoice {
-  return { as: stringOption(ctx.args.values, 'as'), user: stringOption(ctx.args.values, 'user'), anonymous: ctx.args.values.anonymous === true };
+  return {
+    as: stringOption(ctx.args.values, 'as'),
+    asContactId: stringOption(ctx.args.values, 'as-contact-id'),
+    user: stringOption(ctx.args.values, 'user'),
+    anonymous: ctx.args.values.anonymous === true,
+  };
 }
 
 /**

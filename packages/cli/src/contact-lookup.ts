@@ -40,6 +40,44 @@ export async function contactIdByKey(engine: Rowguard, domain: Domain, key: stri
 }
 
 /**
+ * The id given by `--contact-id` / `--as-contact-id` (for contacts that have no key), checked to be a contact of
+ * the domain; anything else exits 2.
+ *
+ * @example
+ * ```ts
+ * await contactIdById(engine, domain, '12', '--contact-id'); // 12
+ * ```
+ */
+export async function contactIdById(engine: Rowguard, domain: Domain, raw: string, option: string): Promise<number> {
+  const id = /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw new CliError('usage', `${option} must be a contact id (a positive whole number), got '${raw}'`, EXIT.badInput);
+  const row = await engine.db.selectFrom(engine.tables.contact).select('id').where('domain_id', '=', domain.id).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new CliError('unknown_contact', `no contact with id ${id} in domain '${domain.name}'`, EXIT.badInput);
+  return id;
+}
+
+/**
+ * The contact a command acts on: the `<contact-key>` positional or `--contact-id <id>` (exactly one).
+ *
+ * @example
+ * ```ts
+ * await contactTarget(engine, domain, { key: undefined, id: '12' }); // { id: 12, key: null, label: 'contact #12' }
+ * ```
+ */
+export async function contactTarget(
+  engine: Rowguard,
+  domain: Domain,
+  given: { key: string | undefined; id: string | undefined },
+): Promise<{ id: number; key: string | null; label: string }> {
+  if ((given.key === undefined) === (given.id === undefined)) {
+    throw new CliError('usage', 'say which contact: a <contact-key> or --contact-id <id> (exactly one)', EXIT.badInput);
+  }
+  if (given.key !== undefined) return { id: await contactIdByKey(engine, domain, given.key), key: given.key, label: given.key };
+  const id = await contactIdById(engine, domain, given.id as string, '--contact-id');
+  return { id, key: null, label: `contact #${id}` };
+}
+
+/**
  * Loads contacts by id (key, name, type, sub-types, attribute values), in the order of `ids`.
  *
  * @example

@@ -1,9 +1,20 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { connectDatabase, DEFAULT_TIMEOUTS, createRowguard, type AttributeType, type DatabaseConnection, type Domain, type Rowguard } from '@rowguard/core';
+import {
+  connectDatabase,
+  DEFAULT_TIMEOUTS,
+  createRowguard,
+  MissingDriverError,
+  type AttributeType,
+  type DatabaseConnection,
+  type Domain,
+  type Rowguard,
+  type RowguardOptions,
+} from '@rowguard/core';
 import { engineSettingsFor } from '@rowguard/policy';
 import type { CliTimeouts } from './cli-args.js';
 import { CliError, EXIT, redactUrls, toCliError, type PolicyProblem } from './cli-errors.js';
+import { loadConfigModule, resolveConfig, withConfig, type RowguardConfig } from './config-module.js';
 
 /**
  * The table prefix the CLI uses (the engine's default).
@@ -33,6 +44,10 @@ export interface OpenEngine {
   readonly attributes: ReadonlyMap<string, AttributeType>;
   /** Errors reported through the engine's `onError` (each turned a decision into a deny). */
   readonly reported: unknown[];
+  /** The options the engine was created with (config module included), for another engine on the same database. */
+  readonly engineOptions: RowguardOptions;
+  /** The `--config` module's settings, when one was given. */
+  readonly config: RowguardConfig | undefined;
   close(): Promise<void>;
 }
 
@@ -41,7 +56,9 @@ export interface OpenEngine {
  * existing columns plus `declared` (a policy file's declarations; a type that contradicts an existing column is
  * refused, exit 2: see `engineSettingsFor` in `@rowguard/policy`). With `requireSchema`, a database without the
  * engine's schema is refused (exit 3) and a missing SQLite file is never created. Connection failures, cut
- * connections and timeouts exit 3.
+ * connections and timeouts exit 3; a database driver that is not installed exits 3 saying how to install it. With
+ * `config` (`--config FILE`), the module's hooks, permission provider, permissions and engine options are those
+ * of the engine, so decisions are the application's (see `config-module.ts`); a bad module exits 2.
  *
  * @example
  * ```ts
@@ -62,6 +79,8 @@ export async function openEngine(
     declaredAt?: ((name: string) => PolicyProblem | undefined) | undefined;
     /** Connection limits (`--connect-timeout`, `--statement-timeout`); a decision may take both together. */
     timeouts?: CliTimeouts | undefined;
+    /** A config module (`--config`): the host's hooks, permission provider and engine options. */
+    config?: string | undefined;
   },
 ): Promise<OpenEngine> {
   const connectTimeoutMs = options.timeouts?.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs;
@@ -74,17 +93,22 @@ export async function openEngine(
   } else if (!/^(mysql|mariadb|postgres|postgresql):\/\//.test(url)) {
     throw new CliError('bad_database_url', `unsupported database URL '${redactUrls(url)}' (use sqlite:<path>, mysql://... or postgres://...)`, EXIT.badInput);
   }
+  // The module is imported before connecting, so a bad file fails fast; it is resolved against the open database.
+  const loaded = options.config === undefined ? undefined : await loadConfigModule(options.config);
   let connection: DatabaseConnection;
   try {
     connection = await connectDatabase(url, { poolSize: 4, connectTimeoutMs, statementTimeoutMs });
   } catch (err) {
+    if (err instanceof MissingDriverError) throw missingDriver(err);
     const e = toCliError(err);
     throw new CliError('database_error', `cannot open ${redactUrls(url)}: ${e.message}`, EXIT.database);
   }
   try {
+    const config = loaded ? await resolveConfig(loaded, { db: connection.db, dialect: connection.dialect }) : undefined;
+    const tablePrefix = config?.engineOptions?.tablePrefix ?? TABLE_PREFIX;
     // Attributes and host object types: the database's columns and stored entries, plus what a policy declares.
     const settings = await engineSettingsFor(connection.db, connection.dialect, {
-      tablePrefix: TABLE_PREFIX,
+      tablePrefix,
       declared: options.declared,
       entityTypes: options.entityTypes,
       declaredAt: options.declaredAt,
@@ -94,20 +118,44 @@ export async function openEngine(
       throw new CliError('no_schema', `${redactUrls(url)} has no rowguard schema (run \`rowguard migrate\` or \`rowguard apply <file>\` first)`, EXIT.database);
     }
     const reported: unknown[] = [];
-    const engine = createRowguard({
-      db: connection.db,
-      dialect: connection.dialect,
-      tablePrefix: TABLE_PREFIX,
-      ...settings.config,
-      relationships: { secondDegree: options.secondDegree === true },
-      onError: (error) => reported.push(error),
-      decisionTimeoutMs: connectTimeoutMs + statementTimeoutMs,
-    });
-    return { url, connection, engine, hasSchema, attributes: settings.attributes, reported, close: () => connection.close() };
+    const configured = withConfig(
+      {
+        db: connection.db,
+        dialect: connection.dialect,
+        tablePrefix,
+        ...settings.config,
+        relationships: { secondDegree: options.secondDegree === true },
+        onError: (error) => reported.push(error),
+        decisionTimeoutMs: connectTimeoutMs + statementTimeoutMs,
+      },
+      config,
+    );
+    // `--second-degree` on the command line wins over the config module's setting.
+    const engineOptions: RowguardOptions = options.secondDegree === true ? { ...configured, relationships: { secondDegree: true } } : configured;
+    const engine = createRowguard(engineOptions);
+    return { url, connection, engine, hasSchema, attributes: settings.attributes, reported, engineOptions, config, close: () => connection.close() };
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw toCliError(err);
   }
+}
+
+/**
+ * The CLI's error for a database driver that is not installed (exit 3): the drivers are optional peer
+ * dependencies, so a project installs only the one its database needs; the message names the package and the
+ * command that installs it.
+ *
+ * @example
+ * ```ts
+ * missingDriver(new MissingDriverError('pg', 'a postgres:// URL')).code; // 'missing_driver'
+ * ```
+ */
+export function missingDriver(err: MissingDriverError): CliError {
+  return new CliError(
+    'missing_driver',
+    `${err.purpose} needs the database driver '${err.driver}', which is not installed; install it next to @rowguard/cli: \`npm install ${err.driver}\` (or \`pnpm add ${err.driver}\`)`,
+    EXIT.database,
+  );
 }
 
 /**

@@ -9,7 +9,8 @@ export { processIo, type CliIo } from './cli-io.js';
 export { EXIT, CliError, formatProblem, type ExitCode, type PolicyProblem } from './cli-errors.js';
 // The policy file API lives in `@rowguard/policy` (import it from there); re-exported for code that imported it from here.
 export * from '@rowguard/policy';
-export { openEngine, openDomain, type OpenEngine } from './engine-open.js';
+export { openEngine, openDomain, missingDriver, type OpenEngine } from './engine-open.js';
+export { rowguardConfigSchema, loadConfigModule, resolveConfig, ConfigModuleError, type RowguardConfig, type ConfigContext, type EngineOptionsInput } from './config-module.js';
 export { candidateSchema, checkCreate, toCandidateInput, type Candidate, type CreateCheck } from './create-check.js';
 export { decisionWords, entryWords, type DecisionWords, type HeldEntryWords } from './decision-words.js';
 export { criteriaWords, criteriaMissWords } from './criteria-words.js';

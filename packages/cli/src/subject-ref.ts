@@ -1,9 +1,10 @@
 import type { Domain, Rowguard, SubjectInput } from '@rowguard/core';
 import { CliError, EXIT } from './cli-errors.js';
-import { contactIdByKey } from './contact-lookup.js';
+import { contactIdById, contactIdByKey } from './contact-lookup.js';
 
 /**
- * Who a command acts as: a contact key (`--as`), a host user (`--user`) or nobody (`--anonymous`).
+ * Who a command acts as: a contact key (`--as`), a contact id (`--as-contact-id`, for a contact without a key), a
+ * host user (`--user`) or nobody (`--anonymous`).
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@ import { contactIdByKey } from './contact-lookup.js';
  */
 export interface SubjectChoice {
   readonly as?: string | undefined;
+  readonly asContactId?: string | undefined;
   readonly user?: string | undefined;
   readonly anonymous?: boolean | undefined;
 }
@@ -32,8 +34,8 @@ export interface SubjectRef {
 }
 
 /**
- * Turns `--as <contact-key>` / `--user <id>` / `--anonymous` into the engine's subject input. Exactly one is
- * required; an unknown contact key exits 2.
+ * Turns `--as <contact-key>` / `--as-contact-id <id>` / `--user <id>` / `--anonymous` into the engine's subject
+ * input. Exactly one is required; an unknown contact key or id exits 2.
  *
  * @example
  * ```ts
@@ -41,9 +43,17 @@ export interface SubjectRef {
  * ```
  */
 export async function subjectRef(engine: Rowguard, domain: Domain, choice: SubjectChoice): Promise<SubjectRef> {
-  const given = [choice.as !== undefined, choice.user !== undefined, choice.anonymous === true].filter(Boolean).length;
+  const given = [choice.as !== undefined, choice.asContactId !== undefined, choice.user !== undefined, choice.anonymous === true].filter(Boolean).length;
   if (given !== 1) {
-    throw new CliError('missing_subject', 'say who acts: --as <contact-key>, --user <host-user-id> or --anonymous (exactly one)', EXIT.badInput);
+    throw new CliError(
+      'missing_subject',
+      'say who acts: --as <contact-key>, --as-contact-id <id>, --user <host-user-id> or --anonymous (exactly one)',
+      EXIT.badInput,
+    );
+  }
+  if (choice.asContactId !== undefined) {
+    const contactId = await contactIdById(engine, domain, choice.asContactId, '--as-contact-id');
+    return { input: { contactId }, contactId, key: null, label: `contact #${contactId}` };
   }
   if (choice.as !== undefined) {
     const contactId = await contactIdByKey(engine, domain, choice.as);

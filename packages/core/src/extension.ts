@@ -35,6 +35,8 @@ export { toExplanation, explainEntry, entryLabel } from './decide/decision-expla
 export { evaluateCriteria, isGroupMember, type MemoryContext } from './decide/membership-memory.js';
 export { ALL_ENTITIES, NO_ENTITY, entityAllowed, decideEntity, permittedEntities, conditionsHold, entityPermissionSchema } from './decide/entity-permissions.js';
 export { candidateFacts, decideCreate } from './decide/create-check.js';
+export { reverseLookup, type ReverseLookup, type ReverseLookupInput } from './decide/who-can.js';
+export { whoCanAllows, grantApplies, holdsHolder, decideGrants } from './decide/who-can-decision.js';
 
 // The SQL form.
 export { compileClause, baseFilters } from './sql/permission-clause.js';

@@ -47,6 +47,12 @@ export {
   type ShapeChoice,
 } from './sql/clause-shape.js';
 
+// The reverse lookup: who holds an operation on a contact.
+export { WhoCanReport, type WhoCanHolder, type WhoCanHolderKind, type Reach } from './engine/who-can-report.js';
+export type { WhoCanOptions } from './engine/who-can-lookup.js';
+export type { WhoCanGrant, WhoCanHolderRef, WhoCanCondition, ReverseRelation, RuntimeGrantSource } from './decide/who-can.js';
+export type { SubjectHoldings } from './decide/who-can-decision.js';
+
 // The audited write API and its input schemas.
 export { PolicyAdmin, type ChangeRecord, type AuditRecord } from './admin/policy-admin.js';
 export * from './admin/admin-schemas.js';
@@ -97,7 +103,26 @@ export { candidateSchema, type Candidate, type CandidateInput, type CreateDecisi
 
 // Connections and the schema.
 export { DIALECT_KINDS, dialectKindSchema, type DialectKind } from './model/dialect-kind.js';
+export { DATABASE_DRIVERS, driverForUrl, loadDriver, MissingDriverError, type DatabaseDriver } from './connect/driver-load.js';
 export { connectDatabase, connectOptionsSchema, DEFAULT_TIMEOUTS, type ConnectOptions, type DatabaseConnection } from './connect/database-connect.js';
 export { serverSideParameters, type ServerBindingOptions, type RawMysqlPool, type RawMysqlConnection } from './connect/mysql-server-binding.js';
 export { resilientPostgresPool, type PostgresGuardOptions, type RawPgPool } from './connect/postgres-pool-guard.js';
 export { migrateSchema } from './store/schema-migrations.js';
+export type {
+  RowguardTables,
+  RowguardTablesWith,
+  RowguardTableRows,
+  DomainTable,
+  ContactTable,
+  ContactSubTypeTable,
+  UserLinkTable,
+  GroupTable,
+  GroupContactTable,
+  RoleTable,
+  RoleAssignmentTable,
+  RolePermissionTable,
+  EntryTable,
+  AuditLogTable,
+  RelationshipTypeTable,
+  RelationshipTable,
+} from './store/rowguard-tables.js';

@@ -3,12 +3,15 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Criteria, type FieldValue } from '../src/index.js';
 import { criteriaFields, criteriaSql, evaluateCriteria, loadContactFacts, type SqlContext } from '../src/extension.js';
+import { propertyBudget } from './support/property-budget.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { criteria } from './support/world-arbitrary.js';
 
 const dialects = await testDialects();
 const SEED = Number(process.env.ROWGUARD_FC_SEED ?? 20261122);
+// At most 400 cases per property, within a time budget (ROWGUARD_PROPERTY_BUDGET_MS overrides it).
+const BUDGET = { budgetMs: 20_000, maxRuns: 400 };
 
 // Values chosen to break naive implementations: case variants, trailing spaces, non-ASCII, LIKE wildcards
 // inside values, code-point order traps (U+E000 vs astral), regular-expression and GLOB specials, NULs, NULLs.
@@ -55,7 +58,9 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
     await t.close();
   });
 
+  const criteriaBudget = propertyBudget(BUDGET);
   it('random criteria and subject values select the same contacts in memory and in SQL', async () => {
+    const before = cases;
     const facts = await loadContactFacts({ db: t.db, tables: w.engine.tables, contacts: w.engine.config.contacts, fields: criteriaFields(w.engine.config.contacts) }, ids);
     if (dialect !== 'postgres') expect(ids.filter((id) => String(facts.get(id)?.values.country).includes('\0'))).toHaveLength(NUL_COUNTRIES.length);
     const snapshot = await w.domain.policy();
@@ -86,11 +91,14 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
         cases += 1;
         expect(viaSql, JSON.stringify(mapped)).toEqual(viaMemory);
       }),
-      { numRuns: Number(process.env.ROWGUARD_FC_RUNS ?? 400), seed: SEED },
+      { ...criteriaBudget.start(), seed: SEED },
     );
-  });
+    criteriaBudget.report(`[criteria-differential] ${dialect}, criteria`, cases - before);
+  }, criteriaBudget.testTimeoutMs);
 
+  const likeBudget = propertyBudget(BUDGET);
   it('random like patterns (wildcards, escapes, regex and GLOB specials) match the same contacts in memory and in SQL', async () => {
+    const before = cases;
     const fields = criteriaFields(w.engine.config.contacts);
     const facts = await loadContactFacts({ db: t.db, tables: w.engine.tables, contacts: w.engine.config.contacts, fields }, ids);
     const snapshot = await w.domain.policy();
@@ -110,8 +118,9 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
         if (!negate) matched += viaMemory.length;
         expect(viaSql, JSON.stringify(c)).toEqual(viaMemory);
       }),
-      { numRuns: Number(process.env.ROWGUARD_FC_RUNS ?? 400), seed: SEED },
+      { ...likeBudget.start(), seed: SEED },
     );
+    likeBudget.report(`[criteria-differential] ${dialect}, like patterns`, cases - before);
     // Fixed cases the random walk may miss: the e-mail domain pattern, and wildcards across a NUL.
     for (const pattern of ['%@acme-corp.com', '%-%', 'a_b', '%b', 'VN%', '_', '%.*+?^$/%', '([{|}])', 'a[b]c']) {
       const c: Criteria = { field: 'country', op: 'like', value: pattern };
@@ -122,5 +131,5 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
     }
     console.log(`[criteria-differential] ${dialect}: like patterns matched ${matched} contact(s) in all`);
     expect(matched).toBeGreaterThan(0);
-  });
+  }, likeBudget.testTimeoutMs);
 });

@@ -2,13 +2,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { CLAUSE_SHAPES, createRowguard, OPERATIONS, type ClauseOptions, type Domain, type SubjectInput } from '../src/index.js';
+import { propertyBudget } from './support/property-budget.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { worldArbitrary } from './support/world-arbitrary.js';
 import { writeWorld } from './support/world-writer.js';
 
 const dialects = await testDialects();
+// At most the worlds each dialect used to run, within a time budget (ROWGUARD_PROPERTY_BUDGET_MS overrides it).
 const RUNS: Record<string, number> = { sqlite: 250, mysql: 100, postgres: 100 };
+const BUDGET_MS = 50_000;
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261122);
 const clock = () => new Date('2026-06-15T08:00:00Z');
@@ -34,16 +37,11 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
     for (const id of [1, 2, 3, 4]) await sql`insert into host_profile (id) values (${id})`.execute(t.db);
   });
   afterAll(async () => {
-    console.log(
-      `[differential] ${dialect}: ${worlds} worlds, ${comparisons} subject x operation x contact comparisons, ` +
-        `${shapeComparisons} more through each clause shape, ${entityComparisons} entity comparisons, ${delegated} delegations written, ` +
-        `${related} relationship grants (seed ${SEED})`,
-    );
     await t.close();
   });
+  const budget = propertyBudget({ budgetMs: BUDGET_MS, maxRuns: RUNS[dialect] ?? 100 });
 
   it('agrees for every subject, operation and contact of random worlds', async () => {
-    const numRuns = Number(process.env.ROWGUARD_FC_RUNS ?? RUNS[dialect]);
     await fc.assert(
       fc.asyncProperty(worldArbitrary, async (spec) => {
         await truncateEngine(t.db);
@@ -95,7 +93,13 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
         }
         worlds += 1;
       }),
-      { numRuns, seed: SEED, endOnFailure: false, verbose: 1 },
+      { ...budget.start(), seed: SEED, endOnFailure: false, verbose: 1 },
     );
-  }, 300_000);
+    budget.report(
+      `[differential] ${dialect}`,
+      worlds,
+      `${comparisons} subject x operation x contact comparisons, ${shapeComparisons} more through each clause shape, ` +
+        `${entityComparisons} entity comparisons, ${delegated} delegations written, ${related} relationship grants (seed ${SEED})`,
+    );
+  }, budget.testTimeoutMs);
 });

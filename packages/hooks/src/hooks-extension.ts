@@ -1,6 +1,7 @@
 import { type PolicySnapshot, type ResolvedSubject } from '@rowguard/core';
 import { immutableCopy, type EngineExtension, type FieldInfo } from '@rowguard/core/extension';
 import { accessTapped, buildContribution, runAccess, type AccessOutcome } from './access-contribution.js';
+import { GRANT_TYPES } from './hook-model.js';
 import type { AccessCache } from './access-cache.js';
 import { emitChange, emitDecision } from './change-events.js';
 import { adjustClause } from './clause-adjustment.js';
@@ -102,6 +103,11 @@ export function createHooksExtension(ctx: ExtensionContext): EngineExtension {
         throw fail(err);
       }
     },
+    // The reverse lookup names the taps that may grant at run time: every `access` tap and `aclWhereClause` tap.
+    runtimeGrantSources: () => [
+      ...GRANT_TYPES.flatMap((g) => (set.access.get(g)?.taps ?? []).map((t) => ({ hook: `access.for('${g}')`, tap: t.name }))),
+      ...set.aclWhereClause.taps.map((t) => ({ hook: 'aclWhereClause', tap: t.name })),
+    ],
     onChange: (change) => emitChange(set.events, change, (e) => ctx.report(e), timeoutMs),
     onDecision: (record) => emitDecision(set.events, record, (e) => ctx.report(e), timeoutMs),
   } satisfies EngineExtension);

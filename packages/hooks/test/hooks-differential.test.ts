@@ -3,10 +3,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactGrant, PermissionVerdict } from '../src/index.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
+import { propertyBudget } from '../../core/test/support/property-budget.js';
 import { hookedWorld, migrateOnce } from './support/hooked-world.js';
 
 const dialects = await testDialects();
+// At most the scenarios each dialect used to run, within a time budget (ROWGUARD_PROPERTY_BUDGET_MS overrides it).
 const RUNS: Record<string, number> = { sqlite: 50, mysql: 20, postgres: 20 };
+const BUDGET_MS = 30_000;
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261122);
 
@@ -133,12 +136,11 @@ describe.each(dialects)('differential with hooks tapped: in-memory decision = SQ
     world = await writeWorld((await hookedWorld(t)).admin);
   });
   afterAll(async () => {
-    console.log(`[hooks differential] ${dialect}: ${runs} tap scenarios, ${comparisons} subject x operation x contact comparisons (seed ${SEED})`);
     await t.close();
   });
+  const budget = propertyBudget({ budgetMs: BUDGET_MS, maxRuns: RUNS[dialect] ?? 20 });
 
   it('agrees for every subject, operation and contact under random access, aclWhereClause and permissionCheck taps', async () => {
-    const numRuns = Number(process.env.ROWGUARD_FC_RUNS ?? RUNS[dialect]);
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary(world), async (s) => {
         const w = await hookedWorld(t, (rg) =>
@@ -172,7 +174,8 @@ describe.each(dialects)('differential with hooks tapped: in-memory decision = SQ
         expect(w.failures.every((f) => f.hook === 'access.contacts' && f.details.level === 'contact')).toBe(true);
         runs += 1;
       }),
-      { numRuns, seed: SEED, endOnFailure: false, verbose: 1 },
+      { ...budget.start(), seed: SEED, endOnFailure: false, verbose: 1 },
     );
-  });
+    budget.report(`[hooks differential] ${dialect}`, runs, `${comparisons} subject x operation x contact comparisons (seed ${SEED})`);
+  }, budget.testTimeoutMs);
 });

@@ -4,6 +4,7 @@ import { exportPolicy } from './policy-export.js';
 import type { PolicyFileInput } from './policy-file-schema.js';
 import type { PolicyReporter } from './policy-reporter.js';
 import { readDatabaseState } from './policy-state-read.js';
+import { readProvenance } from './policy-provenance.js';
 import type { ValidatedPolicy } from './policy-validate.js';
 import { schemaPresent } from './schema-introspect.js';
 
@@ -23,7 +24,8 @@ export async function diffAgainstDatabase(engine: Rowguard, validated: Validated
   const hasSchema = await schemaPresent(engine.db, engine.dialect, engine.tables.domain);
   const stored = hasSchema ? (await engine.domains()).find((d) => d.name === name) : undefined;
   const state = await readDatabaseState(engine, { id: stored?.id, name }, Object.keys(engine.config.contacts.attributes));
-  return diffPolicies(validated.policy, state.policy, { prune: options.prune === true });
+  const created = await readProvenance(engine, stored?.id, new Map([...state.ids.contacts].map(([key, id]) => [id, key])));
+  return diffPolicies(validated.policy, state.policy, { prune: options.prune === true, created });
 }
 
 /**

@@ -28,6 +28,7 @@ export * from './policy-normal-form.js';
 export { engineSettingsFor, attributeDeclaredAt, type EngineSettings } from './engine-settings.js';
 export { schemaPresent, existingAttributes, storedEntityTypes } from './schema-introspect.js';
 export { readDatabaseState, type DatabaseState, type StateIds } from './policy-state-read.js';
+export { POLICY_CREATED, readProvenance, recordProvenance, madeLink, type PolicyProvenance } from './policy-provenance.js';
 export { diffPolicies, CHANGE_KINDS, type Change, type ChangeKind, type PolicyDiff, type DiffConflict } from './policy-diff.js';
 export { diffAgainstDatabase, exportDomain } from './database-policy.js';
 export { pruneGuard, storedObjects, PRUNE_SHARE_LIMIT, type PruneGuard } from './prune-guard.js';

@@ -1,5 +1,6 @@
 import { canonicalJson, splitKey, type NormalContact, type NormalDelegation, type NormalPolicy } from './policy-normal-form.js';
 import { isUnkeyed } from './policy-state-read.js';
+import { madeLink, type PolicyProvenance } from './policy-provenance.js';
 
 /**
  * The kinds of object a policy holds, in the order they are listed.
@@ -140,19 +141,26 @@ function compare<T>(
 
 /**
  * Compares the policy a file asks for with the one stored, object by object, by key. Without `prune` nothing
- * is deleted; with it, whatever the file does not have is (contacts are marked deleted, never erased). A user
- * link the file moves to another contact is always unlinked from the old one. Contact attributes are compared
- * for the attributes the file declares.
+ * is deleted; with it, whatever the file does not have is (contacts are marked deleted, never erased), except
+ * contacts and user links that a policy file did not create: with `created` (see `readProvenance`) only those it
+ * lists are pruned; without it, none are (contacts and links made by hand or by a host sync always survive).
+ * A user link the file moves to another contact is always unlinked from the old one. Contact attributes are
+ * compared for the attributes the file declares.
  *
  * @example
  * ```ts
- * const { changes, counts } = diffPolicies(validated.policy, state.policy, { prune: true });
+ * const { changes, counts } = diffPolicies(validated.policy, state.policy, { prune: true, created: await readProvenance(engine, domain.id, keys) });
  * ```
  */
-export function diffPolicies(desired: NormalPolicy, current: NormalPolicy, options: { prune: boolean }): PolicyDiff {
+export function diffPolicies(
+  desired: NormalPolicy,
+  current: NormalPolicy,
+  options: { prune: boolean; created?: PolicyProvenance | undefined },
+): PolicyDiff {
   const changes: Change[] = [];
   const conflicts: DiffConflict[] = [];
   const { prune } = options;
+  const created: PolicyProvenance = options.created ?? { contacts: new Set(), userLinks: new Set() };
   const declared = [...desired.attributes.keys()];
   const contactFields = (c: NormalContact): Record<string, unknown> => ({
     type: c.contactType,
@@ -165,13 +173,13 @@ export function diffPolicies(desired: NormalPolicy, current: NormalPolicy, optio
   compare('contact', desired.contacts, current.contacts, contactFields, false, changes);
   if (prune) {
     for (const [key, have] of current.contacts) {
-      if (desired.contacts.has(key) || have.deleted) continue;
+      if (desired.contacts.has(key) || have.deleted || !created.contacts.has(key)) continue;
       changes.push({ kind: 'contact', action: 'delete', key, label: labelOf('contact', key), fields: ['deleted'], before: { deleted: false }, after: { deleted: true } });
     }
   }
 
   // User links: a user the file gives to another contact is unlinked from its current contact.
-  compare('user-link', desired.userLinks, current.userLinks, (user) => ({ user }), prune, changes);
+  compare('user-link', desired.userLinks, current.userLinks, (user) => ({ user }), prune, changes, (contact, user) => !madeLink(created, contact, user));
   if (!prune) {
     const wanted = new Map([...desired.userLinks].map(([contact, user]) => [user, contact]));
     for (const [contact, user] of current.userLinks) {

@@ -1,12 +1,14 @@
-import { connectDatabase, createRowguard, migrateSchema, PolicyError, type Domain, type Rowguard } from '@rowguard/core';
+import { connectDatabase, createRowguard, migrateSchema, MissingDriverError, PolicyError, type Domain, type Rowguard } from '@rowguard/core';
 import { addAttributeColumns, dropAttributeColumns } from '@rowguard/core/extension';
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { pendingDelegations, writeChanges, writeDelegations } from './policy-apply.js';
 import { diffPolicies, type PolicyDiff } from './policy-diff.js';
+import { emptyPolicy } from './policy-normal-form.js';
 import { formatProblem, PolicyFileError, type PolicyProblem } from './policy-file-error.js';
 import { NO_PROGRESS, type PolicyReporter } from './policy-reporter.js';
 import { pruneGuard, type PruneGuard } from './prune-guard.js';
+import { readProvenance, recordProvenance } from './policy-provenance.js';
 import { readDatabaseState, type DatabaseState } from './policy-state-read.js';
 import { existingAttributes, schemaPresent } from './schema-introspect.js';
 import type { ValidatedPolicy } from './policy-validate.js';
@@ -128,15 +130,24 @@ export async function syncPolicy(engine: Rowguard, validated: ValidatedPolicy, o
   };
   const name = validated.policy.domain;
   const stored = target.hasSchema && (await engine.domains()).some((d) => d.name === name);
+  const notes: string[] = [];
   if (!stored) {
     // Nothing stored for this domain: the rehearsal on an empty scratch database is exact.
     const rehearsal = await rehearseOnScratch(target, validated, settings);
-    if (settings.dryRun) return rehearsal;
+    if (rehearsal === undefined) {
+      // No better-sqlite3 (an optional peer): the apply below still runs in one transaction that keeps nothing
+      // when a write is refused; only the schema and the empty domain it creates first would remain.
+      const why = 'not rehearsed on a scratch database: better-sqlite3 (an optional peer dependency) is not installed';
+      if (settings.dryRun) {
+        const diff = diffPolicies(validated.policy, emptyPolicy(name), { prune: settings.prune });
+        return { domain: name, diff, written: false, remaining: [], guard: undefined, notes: [`${why}; the diff is against an empty domain`] };
+      }
+      notes.push(why);
+    } else if (settings.dryRun) return rehearsal;
   }
   if (!settings.dryRun) await migrateTables(target);
   const domain = await openDomain(engine, name, { create: !settings.dryRun });
   const missing = await missingColumns(target);
-  const notes: string[] = [];
   let added: string[] = [];
   if (missing.length > 0 && engine.dialect === 'mysql') {
     if (settings.dryRun) {
@@ -182,10 +193,19 @@ async function missingColumns(target: Target): Promise<string[]> {
   return target.attributes.filter((a) => !existing.has(a));
 }
 
-/** Applies the file to a fresh in-memory SQLite database with the same configuration, and rolls back. */
-async function rehearseOnScratch(target: Target, validated: ValidatedPolicy, settings: Settings): Promise<SyncOutcome> {
+/**
+ * Applies the file to a fresh in-memory SQLite database with the same configuration, and rolls back. Undefined
+ * when better-sqlite3 is not installed (it is an optional peer dependency: a MariaDB or PostgreSQL host may lack it).
+ */
+async function rehearseOnScratch(target: Target, validated: ValidatedPolicy, settings: Settings): Promise<SyncOutcome | undefined> {
   const { config } = target.engine;
-  const connection = await connectDatabase('sqlite::memory:', { poolSize: 4 });
+  let connection;
+  try {
+    connection = await connectDatabase('sqlite::memory:', { poolSize: 4 });
+  } catch (err) {
+    if (err instanceof MissingDriverError) return undefined;
+    throw err;
+  }
   try {
     const scratch = createRowguard({
       db: connection.db,
@@ -225,7 +245,7 @@ async function lockedSync(
     return await domain.admin(settings.actor).lockedTransaction(async (admin, trx) => {
       if (engine.dialect !== 'mysql' && how.rehearse) await addAttributeColumns(trx, engine.dialect, engine.config);
       const state = await readDatabaseState(engine, ref, await presentColumns(target, trx), trx);
-      const diff = diffPolicies(desired, state.policy, { prune: settings.prune });
+      const diff = diffPolicies(desired, state.policy, { prune: settings.prune, created: await provenanceOf(engine, ref.id, state, trx) });
       if (diff.conflicts.length > 0) {
         const problems = problemsFor(validated, diff.conflicts);
         throw new PolicyFileError('policy_conflict', 'refused', problems.map(formatProblem).join('\n'), problems);
@@ -245,10 +265,13 @@ async function lockedSync(
       // Delegations last, in the same transaction: the engine checks each against the transaction's own writes.
       await writeChanges(diff.changes, { ...context, admin });
       await writeDelegations(pendingDelegations(diff.changes, desired), { ...context, admin });
+      // Marks what this file created, so a later prune removes those contacts and links and nothing else.
+      await recordProvenance(trx, engine, ref.id, settings.actor, diff.changes, state.ids, desired);
       progress.done();
 
       const after = await readDatabaseState(engine, ref, await presentColumns(target, trx), trx);
-      const remaining = diffPolicies(desired, after.policy, { prune: settings.prune }).changes.map((c) => `${c.action} ${c.label}`);
+      const created = await provenanceOf(engine, ref.id, after, trx);
+      const remaining = diffPolicies(desired, after.policy, { prune: settings.prune, created }).changes.map((c) => `${c.action} ${c.label}`);
       if (remaining.length > 0) {
         throw new PolicyFileError(
           'apply_incomplete',
@@ -266,6 +289,12 @@ async function lockedSync(
     }
     throw err;
   }
+}
+
+/** What policy files created in the domain (contacts and user links a prune may remove), as `from` sees it. */
+async function provenanceOf(engine: Rowguard, domainId: number, state: DatabaseState, from: Transaction<any>) {
+  const keyOf = new Map([...state.ids.contacts].map(([key, id]) => [id, key]));
+  return readProvenance(engine, domainId, keyOf, from);
 }
 
 /** The declared attribute columns that exist now, as the transaction sees them. */

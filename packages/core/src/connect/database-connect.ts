@@ -9,6 +9,7 @@ import { PolicyError, RowguardError } from '../model/engine-errors.js';
 import type { DialectKind } from '../model/dialect-kind.js';
 import { serverSideParameters } from './mysql-server-binding.js';
 import { resilientPostgresPool } from './postgres-pool-guard.js';
+import { loadDriver } from './driver-load.js';
 
 /** An open database: the Kysely handle, its dialect, and how to close it. */
 export interface DatabaseConnection {
@@ -48,7 +49,8 @@ export type ConnectOptions = z.input<typeof connectOptionsSchema>;
 /**
  * Opens a database from a URL: `sqlite:<path>` or `sqlite::memory:` (better-sqlite3, the embedded default),
  * `mysql://user:pass@host:port/db` or `mariadb://...` (mysql2), `postgres://...` or `postgresql://...` (pg).
- * The drivers are optional peer dependencies, loaded on demand.
+ * The drivers are optional peer dependencies, loaded on demand; a missing one throws `MissingDriverError`
+ * naming the package to install.
  *
  * On the servers, every value is bound on the server (MariaDB/MySQL statements with values are prepared, see
  * {@link serverSideParameters}; pg always binds), opening a connection and each statement are limited by
@@ -73,7 +75,7 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
   const report = (error: Error) => onConnectionError?.(error);
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length) || ':memory:';
-    const { default: Database } = await import('better-sqlite3');
+    const { default: Database } = await loadDriver('better-sqlite3', 'a sqlite: URL', () => import('better-sqlite3'));
     const database = new Database(path);
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 5000');
@@ -81,7 +83,7 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   if (/^(mysql|mariadb):\/\//.test(url)) {
-    const { createPool } = await import('mysql2');
+    const { createPool } = await loadDriver('mysql2', 'a mysql:// (MariaDB/MySQL) URL', () => import('mysql2'));
     const pool = createPool({
       uri: url.replace(/^mariadb:/, 'mysql:'),
       connectionLimit: poolSize,
@@ -97,7 +99,7 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
     return { db, dialect: 'mysql', close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pg = await import('pg');
+    const pg = await loadDriver('pg', 'a postgres:// URL', () => import('pg'));
     const pool = new pg.default.Pool({
       connectionString: url,
       max: poolSize,

@@ -10,6 +10,9 @@ import { SubjectSession } from './subject-session.js';
 import type { TableNames } from '../store/table-names.js';
 import { UserLinks } from '../store/user-links.js';
 import { findContacts, parseContactQuery, type ContactQuery, type ContactRecord } from './contact-query.js';
+import { operationSchema, type Operation } from '../model/operation-model.js';
+import { lookUpWhoCan, type WhoCanOptions } from './who-can-lookup.js';
+import type { WhoCanReport } from './who-can-report.js';
 
 /**
  * What a domain needs from the engine that made it (the `Rowguard` class provides it): the database and table
@@ -138,6 +141,27 @@ export class Domain {
       return id;
     });
     return { created: true, contactId, decision };
+  }
+
+  /**
+   * The reverse lookup: every holder of an operation on one contact (administrators, contacts, delegations,
+   * relationship holders, groups, roles, Everyone, Authenticated, functional permissions), each with its
+   * deciding entry and, for groups and roles, how many contacts and users it reaches; plus the taps that may
+   * grant more at run time. Reads the contact by indexed lookups, never a scan of contacts. Bad input or an
+   * unknown contact throws {@link PolicyError}.
+   *
+   * @example
+   * ```ts
+   * const report = await domain.whoCan('view', 12);
+   * report.holders.filter((h) => h.effect === 'allow').map((h) => h.label);
+   * ```
+   */
+  whoCan(operation: Operation, contactId: number, options: WhoCanOptions = {}): Promise<WhoCanReport> {
+    const parsed = z.object({ operation: operationSchema, contactId: z.number().int().positive() }).safeParse({ operation, contactId });
+    if (!parsed.success) {
+      return Promise.reject(new PolicyError('invalid_input', `invalid reverse lookup: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues }));
+    }
+    return lookUpWhoCan(this.#internals, this.id, parsed.data.operation, parsed.data.contactId, options);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Operation } from '../model/operation-model.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
 import type { StoreContext } from '../store/policy-store.js';
 import type { ResolvedSubject, SubjectInput } from '../model/subject-model.js';
+import type { RuntimeGrantSource } from '../decide/who-can.js';
 
 /** A decision as reported to observers. */
 export interface DecisionRecord {
@@ -50,4 +51,10 @@ export interface EngineInternals {
   decided(record: DecisionRecord): void;
   /** Longest time one decision may take (milliseconds); past it the decision denies. */
   readonly decisionTimeoutMs: number;
+  /** Functional permissions with what they imply (the engine's permission registry). */
+  expandPermissions(names: readonly string[]): ReadonlySet<string>;
+  /** Taps that may grant at run time (for the reverse lookup's account); empty without an extension. */
+  runtimeGrantSources(): readonly RuntimeGrantSource[];
+  /** Whether the host supplies functional permissions through a permission provider. */
+  readonly hasPermissionProvider: boolean;
 }

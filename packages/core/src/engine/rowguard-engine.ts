@@ -22,6 +22,7 @@ import type { ResolvedSubject, SubjectInput } from '../model/subject-model.js';
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type ResolveOptions, type SubjectContributor } from '../decide/subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from '../decide/access-plan.js';
 import type { Operation } from '../model/operation-model.js';
+import type { RuntimeGrantSource } from '../decide/who-can.js';
 import { isoDay } from '../model/relationship-model.js';
 import { GrantSizeEstimator } from '../sql/clause-shape.js';
 import {
@@ -64,6 +65,8 @@ export interface EngineExtension {
   readonly onChange?: (change: ChangeRecord) => void;
   /** Observes decisions. */
   readonly onDecision?: (record: DecisionRecord) => void;
+  /** The taps that may grant at run time, for the reverse lookup (`Domain.whoCan`) to name. */
+  readonly runtimeGrantSources?: () => readonly RuntimeGrantSource[];
 }
 
 /** Options of {@link createRowguard}: the database handle, callbacks, and the validated configuration. */
@@ -155,6 +158,9 @@ export class Rowguard {
         const adjusted = await this.#options.extension?.adjustEntities?.(subject, entity, operation, permission, snapshot);
         return adjusted === undefined ? permission : entityPermissionSchema.parse(adjusted);
       },
+      expandPermissions: (names) => this.permissions.expand(names),
+      runtimeGrantSources: () => this.#options.extension?.runtimeGrantSources?.() ?? [],
+      hasPermissionProvider: this.#options.permissionProvider !== undefined,
       entityConditions: async (subject, entity, operation) =>
         z.array(entityConditionSchema).parse((await this.#options.extension?.entityConditions?.(subject, entity, operation)) ?? []),
     };
