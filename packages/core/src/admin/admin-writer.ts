@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { checkCriteria, referencedGroups } from '../model/criteria-schema.js';
+import { checkCriteria, referencedGroups, type Criteria } from '../model/criteria-schema.js';
+import { assertGroupSize, type CostedGroup } from '../model/group-cost.js';
 import { PolicyError } from '../model/engine-errors.js';
 import { assertGroupNesting } from '../model/group-nesting.js';
 import { ENTRY_OPERATIONS } from '../model/operation-model.js';
@@ -238,6 +239,10 @@ export class AdminWriter {
       }
     }
     assertGroupNesting(edges, groupId ?? 0);
+    const costed = new Map<number, CostedGroup>();
+    for (const r of rows) if (r.criteria) costed.set(Number(r.id), { criteria: JSON.parse(String(r.criteria)) as Criteria, materialised: false });
+    costed.set(groupId ?? 0, { criteria, materialised: false });
+    assertGroupSize(costed, groupId ?? 0);
     return JSON.stringify(criteria);
   }
 

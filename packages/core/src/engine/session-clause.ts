@@ -76,6 +76,7 @@ export function compilePlanClause(
     groups: snapshot.groups,
     subjectValues: plan.subject.values,
     counter: { n: 0 },
+    compiled: new WeakMap(),
     subjectContactId: plan.subject.contactId,
     today: engine.today(),
     secondDegree: engine.secondDegree,

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isToken, type Criteria, type CriteriaValue, type FieldInfo } from '../model/criteria-schema.js';
 import type { DialectKind } from '../model/dialect-kind.js';
 import { idListSql } from './id-list-sql.js';
+import { valueListSql } from './value-list-sql.js';
 import { likeToGlob, likeToSqlPattern } from '../model/like-pattern.js';
 import type { FieldValue, GroupDef } from '../model/policy-model.js';
 import { MAX_GROUP_NESTING } from '../model/policy-limits.js';
@@ -32,6 +33,11 @@ export interface SqlContext {
    */
   readonly shapes?: ReadonlyMap<string, ClauseShape>;
   readonly seen?: Set<string>;
+  /**
+   * Smart-group predicates already compiled for this clause, by the subject values they were compiled for and
+   * the group id: a group named by many entries (or many times inside other groups) compiles once.
+   */
+  readonly compiled?: WeakMap<object, Map<number, RawBuilder<SqlBool>>>;
 }
 
 /** A constant true predicate (portable across dialects). */
@@ -146,7 +152,17 @@ export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): Raw
   const group = ctx.groups.get(groupId);
   if (!group || !group.active) return SQL_FALSE;
   if (group.kind === 'static' || group.criteria === null) return membershipExists([groupId], 'Added', ctx);
-  const matches = criteriaSql(group.criteria, ctx, depth);
+  const memo = ctx.compiled?.get(ctx.subjectValues) ?? new Map<number, RawBuilder<SqlBool>>();
+  if (ctx.compiled && !ctx.compiled.has(ctx.subjectValues)) ctx.compiled.set(ctx.subjectValues, memo);
+  const known = memo.get(groupId);
+  if (known) return known;
+  const compiled = smartMemberSql(groupId, group, group.criteria, ctx, depth);
+  memo.set(groupId, compiled);
+  return compiled;
+}
+
+function smartMemberSql(groupId: number, group: GroupDef, criteria: Criteria, ctx: SqlContext, depth: number): RawBuilder<SqlBool> {
+  const matches = criteriaSql(criteria, ctx, depth);
   // Probes for explicit Added / Removed rows only where such rows exist (the snapshot knows; `undefined`
   // means unknown, so probe).
   const added = group.hasAdded === false ? SQL_FALSE : membershipExists([groupId], 'Added', ctx, false);
@@ -205,10 +221,7 @@ export function criteriaSql(c: Criteria, ctx: SqlContext, depth = 0): RawBuilder
     case 'not in': {
       const values = c.value.map((v) => resolve(v, ctx)).filter((v): v is string | number => v !== null);
       if (values.length === 0) return c.op === 'in' ? SQL_FALSE : notNull;
-      const list = sql.join(values);
-      return c.op === 'in'
-        ? sql<SqlBool>`(${notNull} and ${col} in (${list}))`
-        : sql<SqlBool>`(${notNull} and ${col} not in (${list}))`;
+      return sql<SqlBool>`(${notNull} and ${valueListSql(col, values, info.type, c.op, ctx.dialect)})`;
     }
     default: {
       const value = resolve(c.value, ctx);

@@ -20,6 +20,7 @@ import {
   sqlOr,
   type SqlContext,
 } from './membership-sql.js';
+import { criteriaTooDeep, objectTooDeep } from '../model/group-nesting.js';
 import type { ObjectRef } from '../model/policy-model.js';
 import { relatedSql } from './relationship-sql.js';
 
@@ -31,6 +32,7 @@ import { relatedSql } from './relationship-sql.js';
 function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
   const contactIds: number[] = [];
   const staticGroups: number[] = [];
+  const smartGroups = new Set<number>();
   const parts: RawBuilder<SqlBool>[] = [];
   for (const object of objects) {
     switch (object.type) {
@@ -61,7 +63,10 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
         const group = ctx.groups.get(object.groupId);
         if (!group || !group.active) break;
         if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
-        else parts.push(groupMemberSql(object.groupId, ctx));
+        else if (!smartGroups.has(object.groupId)) {
+          smartGroups.add(object.groupId);
+          parts.push(groupMemberSql(object.groupId, ctx));
+        }
         break;
       }
       case 'entity':
@@ -131,17 +136,19 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
   const base = baseFilters(plan, contacts, ctx);
   if (plan.administrator) return sqlAnd(base);
   let rest: RawBuilder<SqlBool> = SQL_FALSE;
+  // An entry naming a group nested too deep fails closed on its own (as in memory): a deny covers every
+  // contact, an allow none; the other entries compile as usual.
+  const failed = (object: ObjectRef): boolean => objectTooDeep(object, ctx.groups);
   for (const tier of tiersOf(plan.entries).reverse()) {
+    const objects = (effect: 'allow' | 'deny') => tier.filter((p) => p.entry.effect === effect).map((p) => p.entry.object);
     const allow = objectsSql(
-      tier.filter((p) => p.entry.effect === 'allow').map((p) => p.entry.object),
+      objects('allow').filter((o) => !failed(o)),
       ctx,
     );
-    const deny = objectsSql(
-      tier.filter((p) => p.entry.effect === 'deny').map((p) => p.entry.object),
-      ctx,
-    );
+    const deny = objects('deny').some(failed) ? SQL_TRUE : objectsSql(objects('deny'), ctx);
     rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
   }
-  const widened = sqlOr([rest, ...plan.adjust.widen.map((w) => criteriaSql(w.criteria, ctx))]);
-  return sqlAnd([...base, widened, ...plan.adjust.narrow.map((n) => criteriaSql(n.criteria, ctx))]);
+  const widened = sqlOr([rest, ...plan.adjust.widen.filter((w) => !criteriaTooDeep(w.criteria, ctx.groups)).map((w) => criteriaSql(w.criteria, ctx))]);
+  const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
+  return sqlAnd([...base, widened, ...narrowed]);
 }
