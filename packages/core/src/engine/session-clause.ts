@@ -39,7 +39,26 @@ export interface ClauseExplanation {
   /** `select <id> from <contact table> as <alias> where <clause>`, compiled for this dialect. */
   readonly sql: string;
   readonly parameters: readonly unknown[];
+  /** The smart groups the clause reads from their materialised rows, and how fresh those rows are. */
+  readonly materialised?: readonly MaterialisedReport[];
+  /** Problems worth fixing: an attribute inlined criteria compare without an index on the contact table. */
+  readonly warnings?: readonly string[];
   readonly error?: string;
+}
+
+/** How fresh a materialised group's rows are (see `domain.refreshGroups()`). */
+export interface MaterialisedReport {
+  readonly groupId: number;
+  /** When the rows were last computed in full. */
+  readonly membersAt: string;
+  /**
+   * `exact`: the engine's own contact table, maintained in every write's transaction. `since-refresh`: the
+   * host's contact table, exact as of `membersAt` plus the contact and membership writes made through the write
+   * API since; direct writes to the host table show after the next `refreshGroups()`.
+   */
+  readonly freshness: 'exact' | 'since-refresh';
+  /** Milliseconds since `membersAt` (the staleness bound of host-written rows). */
+  readonly stalenessMs: number;
 }
 
 /** A compiled clause with the shape chosen for each static-group set it tests, and the alias it is over. */
@@ -47,6 +66,9 @@ export interface ShapedClause {
   readonly clause: RawBuilder<SqlBool>;
   readonly choices: ShapeChoice[];
   readonly alias: string;
+  /** Every test key the clause holds (`m:` materialised, `t:` inlined smart groups, `s:` sub-types, static sets). */
+  readonly seen: ReadonlySet<string>;
+  readonly snapshot: PolicySnapshot;
 }
 
 /**
@@ -101,28 +123,52 @@ export async function chooseShapes(
   seen: ReadonlySet<string>,
   purpose: ClausePurpose,
   setting: ClauseShapeSetting,
+  underOr = false,
 ): Promise<{ shapes: Map<string, ClauseShape>; choices: ShapeChoice[] }> {
   const shapes = new Map<string, ClauseShape>();
   const choices: ShapeChoice[] = [];
   const dialect = engine.dialect;
   for (const key of seen) {
-    const groups = key.split(',').map(Number);
+    // An inlined smart group: nothing to shape (reported by `explainClause`).
+    if (key.startsWith('t:')) continue;
+    if (key.startsWith('s:')) {
+      // A sub-type test: `exists`, except a scalar probe under OR/NOT on MariaDB/MySQL (where `exists_to_in`
+      // would otherwise materialise every contact of the sub-type on each query).
+      const forced = setting === 'probe' || setting === 'exists' ? setting : undefined;
+      const shape: ClauseShape = forced ?? (dialect === 'mysql' && underOr ? 'probe' : 'exists');
+      shapes.set(key, shape);
+      const why = forced
+        ? `forced by the clause shape setting '${setting}'`
+        : shape === 'probe'
+          ? 'a sub-type test under OR/NOT on MariaDB/MySQL: a scalar probe, which the optimizer cannot turn into a materialised IN'
+          : 'a sub-type test: a correlated exists';
+      choices.push({ groups: [], subType: key.slice(2), shape, grant: forced ? 'forced' : 'fixed', why });
+      continue;
+    }
+    const materialised = key.startsWith('m:');
+    const groups = (materialised ? key.slice(2) : key).split(',').map(Number);
     if (setting !== 'auto') {
       // `array` is PostgreSQL syntax; elsewhere its equivalent is `in`.
       const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
       shapes.set(key, shape);
-      choices.push({ groups, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
+      choices.push({ groups, materialised, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
     } else if (dialect === 'sqlite') {
       shapes.set(key, 'exists');
-      choices.push({ groups, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
+      choices.push({ groups, materialised, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
     } else {
-      const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups)) ? 'small' : 'large';
-      const shape = chooseShape(dialect, purpose, grant);
+      const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups, materialised)) ? 'small' : 'large';
+      const shape = chooseShape(dialect, purpose, grant, underOr);
       shapes.set(key, shape);
-      choices.push({ groups, shape, grant, why: shapeReason(dialect, purpose, grant, shape) });
+      choices.push({ groups, materialised, shape, grant, why: shapeReason(dialect, purpose, grant, shape, underOr) });
     }
   }
   return { shapes, choices };
+}
+
+/** Whether a compiled clause holds an OR or a NOT (as `sqlOr` / `sqlNot` write them), so its tests may sit under one. */
+function hasDisjunction(engine: EngineInternals, clause: RawBuilder<SqlBool>): boolean {
+  const text = clause.compile(engine.store.db).sql;
+  return / or |not \(/.test(text);
 }
 
 /**
@@ -143,9 +189,9 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
   const setting = clauseShapeSettingSchema.parse(options.shape ?? engine.clauseShape);
   const { snapshot, plan } = await plans.plan(op);
   const seen = new Set<string>();
-  compilePlanClause(engine, plan, snapshot, alias, undefined, seen);
-  const { shapes, choices } = await chooseShapes(engine, plan, seen, purpose, setting);
-  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes), choices, alias };
+  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen);
+  const { shapes, choices } = await chooseShapes(engine, plan, seen, purpose, setting, hasDisjunction(engine, first));
+  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes), choices, alias, seen, snapshot };
 }
 
 /**

@@ -131,7 +131,9 @@ export function assertGroupSize(groups: ReadonlyMap<number, CostedGroup>, change
   }
   let worst: { id: number; cost: number } | undefined;
   for (const id of affected) {
-    const cost = costs.get(id) ?? 0;
+    // A group's own predicate (what a clause inlines, or what refreshing its materialised rows runs).
+    const criteria = groups.get(id)?.criteria;
+    const cost = criteria ? 4 + criteriaCost(criteria, costs) : 0;
     if (cost > MAX_GROUP_PARAMETERS && (!worst || cost > worst.cost)) worst = { id, cost };
   }
   if (!worst) return;

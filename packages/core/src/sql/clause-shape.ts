@@ -41,7 +41,12 @@ export const SMALL_GRANT_SHARE = 0.03;
 
 /** One shape choice, as `explainClause` reports it. */
 export interface ShapeChoice {
+  /** The groups tested (empty for a sub-type test). */
   readonly groups: readonly number[];
+  /** Whether the test reads the materialised members of smart groups (rather than static memberships). */
+  readonly materialised?: boolean;
+  /** The sub-type tested, for a sub-type test. */
+  readonly subType?: string;
   readonly shape: ClauseShape;
   /** `small` / `large` grant, or `forced` / `fixed` when no estimate was needed. */
   readonly grant: 'small' | 'large' | 'forced' | 'fixed';
@@ -57,16 +62,18 @@ export interface ShapeChoice {
  * chooseShape('postgres', 'page', 'small'); // 'array'
  * ```
  */
-export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large'): ClauseShape {
+export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false): ClauseShape {
   if (dialect === 'sqlite') return 'exists';
-  if (dialect === 'postgres') return grant === 'small' ? 'array' : 'exists';
+  // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan.
+  if (dialect === 'postgres') return grant === 'small' && !underOr ? 'array' : 'exists';
   if (purpose === 'count') return 'exists';
   return grant === 'small' ? 'in' : 'probe';
 }
 
 /** Why a shape, in words. */
-export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape): string {
+export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape, underOr = false): string {
   if (dialect === 'sqlite') return 'SQLite probes a correlated exists per row, in the order of the host query';
+  if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
   const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
   const how: Record<ClauseShape, string> = {
     exists: 'a correlated exists, which the planner semi-joins',
@@ -121,16 +128,21 @@ export class GrantSizeEstimator {
     return total;
   }
 
-  /** Whether the Added members of these groups are under {@link SMALL_GRANT_SHARE} of the domain's contacts. */
-  async isSmall(domainId: number, groupIds: readonly number[]): Promise<boolean> {
-    const key = `${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
+  /**
+   * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
+   * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
+   */
+  async isSmall(domainId: number, groupIds: readonly number[], materialised = false): Promise<boolean> {
+    const key = `${materialised ? 'm' : 's'}${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
     const hit = this.#cache.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.small;
     const limit = Math.max(1, Math.ceil((await this.#total(domainId)) * SMALL_GRANT_SHARE));
     // Bounded: reads at most `limit` entries of the (group_id, status, contact_id) index.
-    const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(this.tables.groupContact)} where ${sql.ref(
+    const table = materialised ? this.tables.groupMember : this.tables.groupContact;
+    const status = materialised ? sql`` : sql` and ${sql.ref('status')} = ${'Added'}`;
+    const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(table)} where ${sql.ref(
       'group_id',
-    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${limit}) as rg_m`.execute(this.db);
+    )} in (${sql.join([...groupIds])})${status} limit ${limit}) as rg_m`.execute(this.db);
     const small = Number(rows[0]?.n ?? 0) < limit;
     this.#cache.set(key, { small, at: Date.now() });
     return small;

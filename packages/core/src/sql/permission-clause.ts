@@ -12,6 +12,7 @@ import { idListSql } from './id-list-sql.js';
 import {
   criteriaSql,
   groupMemberSql,
+  materialisedMemberSql,
   membershipExists,
   SQL_FALSE,
   SQL_TRUE,
@@ -26,13 +27,14 @@ import { relatedSql } from './relationship-sql.js';
 
 /**
  * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
- * one `id in (...)`, static groups into one membership `exists`, so a tier with many entries stays one probe
+ * one `id in (...)`, static groups into one membership `exists` (materialised smart groups likewise), so a tier with many entries stays one probe
  * per kind.
  */
 function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
   const contactIds: number[] = [];
   const staticGroups: number[] = [];
   const smartGroups = new Set<number>();
+  const materialisedGroups: number[] = [];
   const parts: RawBuilder<SqlBool>[] = [];
   for (const object of objects) {
     switch (object.type) {
@@ -63,6 +65,7 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
         const group = ctx.groups.get(object.groupId);
         if (!group || !group.active) break;
         if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
+        else if (group.membersAt) materialisedGroups.push(object.groupId);
         else if (!smartGroups.has(object.groupId)) {
           smartGroups.add(object.groupId);
           parts.push(groupMemberSql(object.groupId, ctx));
@@ -76,6 +79,7 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
   const ids = [...new Set(contactIds)];
   if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect));
   if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
+  if (materialisedGroups.length > 0) parts.push(materialisedMemberSql([...new Set(materialisedGroups)].sort((a, b) => a - b), ctx));
   return sqlOr(parts);
 }
 

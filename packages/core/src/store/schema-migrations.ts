@@ -155,12 +155,31 @@ function relationshipSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
 }
 
 /**
+ * The steps of `0004_group_members`: the table of materialised smart-group members (one row per group and member
+ * contact, read by the clause like a static group's memberships), and the time of each group's last full refresh
+ * (`members_at`, null while the group is not materialised: the clause then inlines its criteria).
+ */
+function groupMemberSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
+  return [
+    tableStep(dialect, t.groupMember, (db) =>
+      db.schema
+        .createTable(t.groupMember)
+        .addColumn('group_id', 'integer', (c) => c.notNull())
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${t.groupMember}_pk`, ['group_id', 'contact_id']),
+    ),
+    indexStep(dialect, t.groupMember, `${t.groupMember}_contact_ix`, ['contact_id', 'group_id']),
+    columnStep(dialect, t.group, 'members_at', 'varchar(32)'),
+  ];
+}
+
+/**
  * The engine's migrations, in order. Migrations are code, keyed by a sortable name; each is a list of
  * idempotent steps (see `schema-steps.ts`), so a migration cut off part-way completes when it runs again.
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', ..., '0004_group_members']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
@@ -169,6 +188,7 @@ export function engineMigrations(prefix: string, dialect: DialectKind): Record<s
     '0001_initial': stepMigration(initialSteps(t, dialect)),
     '0002_relationships_delegation': stepMigration(relationshipSteps(t, dialect)),
     '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
+    '0004_group_members': stepMigration(groupMemberSteps(t, dialect)),
   };
 }
 
