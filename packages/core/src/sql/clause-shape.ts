@@ -16,8 +16,15 @@ import type { TableNames } from '../store/table-names.js';
  *   looks them up by primary key: best for a small grant.
  */
 export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array'] as const;
-/** A membership-test shape. */
-export type ClauseShape = (typeof CLAUSE_SHAPES)[number];
+/**
+ * A membership-test shape: one of {@link CLAUSE_SHAPES}, or `ids`: the members read once when the clause is built
+ * and bound as a literal list (at most {@link PREFETCH_MAX_IDS}), which lets MariaDB/MySQL merge an index range per
+ * arm of an OR (`index_merge`) for a count. Chosen automatically only.
+ */
+export type ClauseShape = (typeof CLAUSE_SHAPES)[number] | 'ids';
+
+/** The most members the `ids` shape reads and binds (well under MariaDB's 65,535 placeholders). */
+export const PREFETCH_MAX_IDS = 5_000;
 
 /** What the host's query will do with the clause: page through rows in an index order, or count them. */
 export const CLAUSE_PURPOSES = ['page', 'count'] as const;
@@ -80,6 +87,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
     probe: 'a scalar probe per row, so the host index order and LIMIT are kept',
     in: 'an IN subquery driven from the membership index',
     array: 'the member ids fetched once, then looked up by primary key',
+    ids: 'the member ids read when the clause is built and bound as a list, so each arm of the OR gets its own index range (index_merge)',
   };
   return `${size}, ${purpose === 'page' ? 'a first page' : 'a count'}: ${how[shape]}`;
 }
@@ -132,6 +140,17 @@ export class GrantSizeEstimator {
    * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
    * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
    */
+  /**
+   * The Added members of these static groups, or undefined when there are more than `max` (read with a bound).
+   */
+  async members(groupIds: readonly number[], max: number): Promise<number[] | undefined> {
+    const { rows } = await sql<{ id: unknown }>`select ${sql.ref('contact_id')} as id from ${sql.table(this.tables.groupContact)} where ${sql.ref(
+      'group_id',
+    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${max + 1}`.execute(this.db);
+    if (rows.length > max) return undefined;
+    return [...new Set(rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
+  }
+
   async isSmall(domainId: number, groupIds: readonly number[], materialised = false): Promise<boolean> {
     const key = `${materialised ? 'm' : 's'}${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
     const hit = this.#cache.get(key);

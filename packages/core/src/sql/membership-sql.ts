@@ -33,6 +33,8 @@ export interface SqlContext {
    */
   readonly shapes?: ReadonlyMap<string, ClauseShape>;
   readonly seen?: Set<string>;
+  /** For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. */
+  readonly prefetched?: ReadonlyMap<string, readonly number[]>;
   /**
    * Smart-group predicates already compiled for this clause, by the subject values they were compiled for and
    * the group id: a group named by many entries (or many times inside other groups) compiles once.
@@ -142,6 +144,11 @@ function memberTest(table: string, groupIds: readonly number[], status: string |
   if (key !== null && (status === null || status === 'Added')) {
     ctx.seen?.add(key);
     shape = ctx.shapes?.get(key) ?? 'exists';
+  }
+  const ids = key !== null ? ctx.prefetched?.get(key) : undefined;
+  if (shape === 'ids' && ids) {
+    if (ids.length === 0) return SQL_FALSE;
+    return sql<SqlBool>`${contactIdRef(ctx)} in (${sql.join([...ids])})`;
   }
   switch (shape) {
     case 'probe':
