@@ -90,6 +90,7 @@ export function compilePlanClause(
   shapes?: ReadonlyMap<string, ClauseShape>,
   seen?: Set<string>,
   prefetched?: ReadonlyMap<string, readonly number[]>,
+  union = false,
 ): RawBuilder<SqlBool> {
   const ctx: SqlContext = {
     dialect: engine.dialect,
@@ -107,6 +108,7 @@ export function compilePlanClause(
     ...(shapes ? { shapes } : {}),
     ...(seen ? { seen } : {}),
     ...(prefetched ? { prefetched } : {}),
+    ...(union ? { unionOf: { table: engine.contactTable, alias: `${alias === 'rg_u' ? 'rg_u2' : 'rg_u'}` } } : {}),
   };
   return compileClause(plan, engine.store.contacts, ctx);
 }
@@ -202,10 +204,12 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
   const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
   const setting = clauseShapeSettingSchema.parse(options.shape ?? engine.clauseShape);
   const { snapshot, plan } = await plans.plan(op);
+  // PostgreSQL counts: the union of the top-level disjuncts, each driven from its own index (see compileClause).
+  const union = engine.dialect === 'postgres' && purpose === 'count' && setting === 'auto';
   const seen = new Set<string>();
-  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen);
+  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen, undefined, union);
   const { shapes, choices, prefetched } = await chooseShapes(engine, plan, seen, purpose, setting, hasDisjunction(engine, first));
-  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes, undefined, prefetched), choices, alias, seen, snapshot };
+  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes, undefined, prefetched, union), choices, alias, seen, snapshot };
 }
 
 /**

@@ -33,6 +33,11 @@ export interface SqlContext {
    */
   readonly shapes?: ReadonlyMap<string, ClauseShape>;
   readonly seen?: Set<string>;
+  /**
+   * Compile the clause as `id in (select ... union select ...)` over this contact table and inner alias, one
+   * SELECT per top-level disjunct (see `compileClause`); used for PostgreSQL counts.
+   */
+  readonly unionOf?: { readonly table: string; readonly alias: string };
   /** For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. */
   readonly prefetched?: ReadonlyMap<string, readonly number[]>;
   /**

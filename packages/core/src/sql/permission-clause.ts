@@ -12,6 +12,7 @@ import { idListSql } from './id-list-sql.js';
 import {
   criteriaSql,
   groupMemberSql,
+  isConstant,
   materialisedMemberSql,
   membershipExists,
   SQL_FALSE,
@@ -139,7 +140,32 @@ export function contactScopeFilters(contacts: ContactsConfig, alias: string, dom
 export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool> {
   const base = baseFilters(plan, contacts, ctx);
   if (plan.administrator) return sqlAnd(base);
-  let rest: RawBuilder<SqlBool> = SQL_FALSE;
+  const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
+  if (ctx.unionOf) {
+    // The top-level disjuncts, each a SELECT over its own alias, UNIONed: `id in (select ... union select ...)`.
+    // Each branch can drive from its own index (a country range, a membership list) and the database
+    // semi-joins the union once, instead of testing an OR of subqueries on every row.
+    const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias };
+    const branches = disjuncts(plan, inner);
+    if (branches.length > 1) {
+      const innerBase = contactScopeFilters(contacts, inner.alias, plan.subject.domainId, plan.seesDeleted);
+      const id = (alias: string) => sql.ref(`${alias}.${ctx.idColumn}`);
+      const selects = branches.map(
+        (b) => sql`select ${id(inner.alias)} from ${sql.table(ctx.unionOf?.table ?? '')} as ${sql.id(inner.alias)} where ${sqlAnd([...innerBase, b])}`,
+      );
+      return sqlAnd([...base, sql<SqlBool>`${id(ctx.alias)} in (${sql.join(selects, sql` union `)})`, ...narrowed]);
+    }
+  }
+  return sqlAnd([...base, sqlOr(disjuncts(plan, ctx)), ...narrowed]);
+}
+
+/**
+ * The clause's tiers and widening adjustments as a list of predicates it is the OR of. Tiers fold from the
+ * lowest up: `R(i) = not deny(i) and (allow(i) or R(i+1))`, `R(after last) = false`; a tier without a deny adds
+ * its allow to the list instead of nesting.
+ */
+function disjuncts(plan: AccessPlan, ctx: SqlContext): RawBuilder<SqlBool>[] {
+  let rest: RawBuilder<SqlBool>[] = [];
   // An entry naming a group nested too deep fails closed on its own (as in memory): a deny covers every
   // contact, an allow none; the other entries compile as usual.
   const failed = (object: ObjectRef): boolean => objectTooDeep(object, ctx.groups);
@@ -150,9 +176,9 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
       ctx,
     );
     const deny = objects('deny').some(failed) ? SQL_TRUE : objectsSql(objects('deny'), ctx);
-    rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
+    if (isConstant(deny, false)) rest = [allow, ...rest];
+    else rest = [sqlAnd([sqlNot(deny), sqlOr([allow, ...rest])])];
   }
-  const widened = sqlOr([rest, ...plan.adjust.widen.filter((w) => !criteriaTooDeep(w.criteria, ctx.groups)).map((w) => criteriaSql(w.criteria, ctx))]);
-  const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
-  return sqlAnd([...base, widened, ...narrowed]);
+  const all = [...rest, ...plan.adjust.widen.filter((w) => !criteriaTooDeep(w.criteria, ctx.groups)).map((w) => criteriaSql(w.criteria, ctx))];
+  return all.filter((p) => !isConstant(p, false));
 }
