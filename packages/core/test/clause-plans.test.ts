@@ -9,7 +9,7 @@ const dialects = await testDialects();
 const EXPECTED: Record<DialectKind, Record<ClausePurpose, { group: string; subType: string }>> = {
   sqlite: { page: { group: 'exists', subType: 'exists' }, count: { group: 'exists', subType: 'exists' } },
   mysql: { page: { group: 'in', subType: 'probe' }, count: { group: 'ids', subType: 'probe' } },
-  postgres: { page: { group: 'exists', subType: 'exists' }, count: { group: 'exists', subType: 'exists' } },
+  postgres: { page: { group: 'exists', subType: 'probe' }, count: { group: 'exists', subType: 'exists' } },
 };
 
 async function ids(t: TestDatabase, s: SubjectSession, purpose: ClausePurpose): Promise<number[]> {

@@ -139,14 +139,18 @@ export async function chooseShapes(
     if (key.startsWith('t:')) continue;
     if (key.startsWith('s:')) {
       // A sub-type test: `exists`, except a scalar probe under OR/NOT on MariaDB/MySQL (where `exists_to_in`
-      // would otherwise materialise every contact of the sub-type on each query).
+      // would otherwise materialise every contact of the sub-type on each query) and for PostgreSQL pages.
       const forced = setting === 'probe' || setting === 'exists' ? setting : undefined;
-      const shape: ClauseShape = forced ?? (dialect === 'mysql' && underOr ? 'probe' : 'exists');
+      // On PostgreSQL, for a first page: a probe rather than a hashed subplan built from every contact of the sub-type.
+      const probe = underOr && (dialect === 'mysql' || (dialect === 'postgres' && purpose === 'page'));
+      const shape: ClauseShape = forced ?? (probe ? 'probe' : 'exists');
       shapes.set(key, shape);
       const why = forced
         ? `forced by the clause shape setting '${setting}'`
         : shape === 'probe'
-          ? 'a sub-type test under OR/NOT on MariaDB/MySQL: a scalar probe, which the optimizer cannot turn into a materialised IN'
+          ? dialect === 'mysql'
+            ? 'a sub-type test under OR/NOT on MariaDB/MySQL: a scalar probe, which the optimizer cannot turn into a materialised IN'
+            : 'a sub-type test under OR/NOT, for a first page: a scalar probe per row in index order, not a hashed subplan of every contact of the sub-type'
           : 'a sub-type test: a correlated exists';
       choices.push({ groups: [], subType: key.slice(2), shape, grant: forced ? 'forced' : 'fixed', why });
       continue;
