@@ -41,13 +41,13 @@ describe.each(dialects)('layered policies: shapes know where a test sits, on %s'
         const id = await tx.createContact({
           contactType: 'Individual',
           sortName: `n${String(i).padStart(3, '0')}`,
-          attributes: { country: i % 3 === 0 ? 'VN' : i % 3 === 1 ? 'FR' : 'DE' },
+          attributes: { country: i % 15 === 0 ? 'VN' : i % 2 === 1 ? 'FR' : 'DE' },
           subTypes: i % 2 === 0 ? ['customer'] : ['sales'],
         });
         all.push(id);
         if (i % 97 === 1) await tx.setMembership({ groupId: keyAccounts, contactId: id, status: 'Added' });
       }
-      me = all[1] as number;
+      me = all[15] as number;
       await tx.setMembership({ groupId: sales, contactId: me, status: 'Added' });
       const other = await tx.createGroup({ name: 'other', kind: 'smart', criteria: { field: 'country', op: '!=', value: { $subject: 'country' } } });
       const mine = await tx.createGroup({
@@ -62,15 +62,16 @@ describe.each(dialects)('layered policies: shapes know where a test sits, on %s'
     });
     const s = w.domain.subject({ contactId: me });
     const expected = await visible(s, 'view', all);
-    // Not vacuous: both arms of the OR contribute.
-    expect(expected.length).toBeGreaterThan(10);
+    // Not vacuous: both arms of the OR contribute, and the set is small (under 10%: PostgreSQL counts the union).
+    expect(expected.length).toBeGreaterThan(8);
+    expect(expected.length).toBeLessThan(30);
     for (const purpose of ['page', 'count'] as const) {
       const explained = await s.explainClause('view', { alias: 'c', purpose });
       const group = explained.shapes.find((c) => c.groups.includes(keyAccounts));
       const subType = explained.shapes.find((c) => c.subType === 'customer');
       expect({ group: group?.shape, subType: subType?.shape }, `${purpose}: ${JSON.stringify(explained.shapes)}`).toEqual(EXPECTED[dialect][purpose]);
       if (dialect === 'postgres') expect(explained.sql).not.toContain('any(array');
-      // PostgreSQL counts: one SELECT per top-level disjunct (the key-account tier, the rest), semi-joined once.
+      // PostgreSQL counts of a small set: one SELECT per top-level disjunct (the key-account tier, the rest), semi-joined once.
       if (dialect === 'postgres' && purpose === 'count') expect(explained.sql).toContain(' union select ');
       // Whatever the shape, the clause selects exactly what the in-memory decision allows.
       expect(await ids(t, s, purpose)).toEqual(expected);

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { DialectKind } from '../model/dialect-kind.js';
 import type { TableNames } from '../store/table-names.js';
@@ -105,6 +105,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
 export class GrantSizeEstimator {
   readonly #cache = new Map<string, { small: boolean; at: number }>();
   readonly #totals = new Map<number, { total: number; at: number }>();
+  readonly #estimates = new Map<string, { rows: number; at: number }>();
 
   constructor(
     private readonly db: Kysely<any>,
@@ -140,6 +141,27 @@ export class GrantSizeEstimator {
    * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
    * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
    */
+  /** The domain's contacts, as estimated for the shape choice (statistics, or a bounded count). */
+  contacts(domainId: number): Promise<number> {
+    return this.#total(domainId);
+  }
+
+  /**
+   * How many rows a query returns, counted up to `limit` (bounded work: each branch of a union stops reading once
+   * `limit` rows are found), cached like the grant sizes.
+   */
+  async boundedRows(query: RawBuilder<unknown>, limit: number): Promise<number> {
+    const compiled = sql`select count(*) as n from (select 1 as x from (${query}) as rg_e1 limit ${limit}) as rg_e2`.compile(this.db);
+    const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+    const hit = this.#estimates.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.rows;
+    const { rows } = await this.db.executeQuery<{ n: unknown }>(compiled);
+    const n = Number(rows[0]?.n ?? limit);
+    if (this.#estimates.size > 1000) this.#estimates.clear();
+    this.#estimates.set(key, { rows: n, at: Date.now() });
+    return n;
+  }
+
   /**
    * The Added members of these static groups, or undefined when there are more than `max` (read with a bound).
    */

@@ -141,22 +141,34 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
   const base = baseFilters(plan, contacts, ctx);
   if (plan.administrator) return sqlAnd(base);
   const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
-  if (ctx.unionOf) {
-    // The top-level disjuncts, each a SELECT over its own alias, UNIONed: `id in (select ... union select ...)`.
-    // Each branch can drive from its own index (a country range, a membership list) and the database
-    // semi-joins the union once, instead of testing an OR of subqueries on every row.
-    const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias };
-    const branches = disjuncts(plan, inner);
-    if (branches.length > 1) {
-      const innerBase = contactScopeFilters(contacts, inner.alias, plan.subject.domainId, plan.seesDeleted);
-      const id = (alias: string) => sql.ref(`${alias}.${ctx.idColumn}`);
-      const selects = branches.map(
-        (b) => sql`select ${id(inner.alias)} from ${sql.table(ctx.unionOf?.table ?? '')} as ${sql.id(inner.alias)} where ${sqlAnd([...innerBase, b])}`,
-      );
-      return sqlAnd([...base, sql<SqlBool>`${id(ctx.alias)} in (${sql.join(selects, sql` union `)})`, ...narrowed]);
-    }
-  }
+  const union = unionSelect(plan, contacts, ctx);
+  if (union) return sqlAnd([...base, sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} in (${union})`, ...narrowed]);
   return sqlAnd([...base, sqlOr(disjuncts(plan, ctx)), ...narrowed]);
+}
+
+/**
+ * With `ctx.unionOf`, and a clause that is an OR of several top-level disjuncts: `select id ... where <disjunct 1>
+ * union select id ... where <disjunct 2> ...`, each SELECT over its own alias. Each branch can drive from its own
+ * index (a country range, a membership list) and the database semi-joins the union once, instead of testing an OR
+ * of subqueries on every row. Null otherwise.
+ *
+ * @example
+ * ```ts
+ * const union = unionSelect(plan, contactsConfig, { ...ctx, unionOf: { table: 'rg_contact', alias: 'rg_u' } });
+ * ```
+ */
+export function unionSelect(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<unknown> | null {
+  if (!ctx.unionOf || plan.administrator) return null;
+  const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias };
+  const branches = disjuncts(plan, inner);
+  if (branches.length < 2) return null;
+  const innerBase = contactScopeFilters(contacts, inner.alias, plan.subject.domainId, plan.seesDeleted);
+  const id = sql.ref(`${inner.alias}.${ctx.idColumn}`);
+  const table = sql.table(ctx.unionOf.table);
+  return sql.join(
+    branches.map((b) => sql`select ${id} from ${table} as ${sql.id(inner.alias)} where ${sqlAnd([...innerBase, b])}`),
+    sql` union `,
+  );
 }
 
 /**
