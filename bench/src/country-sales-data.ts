@@ -31,7 +31,14 @@ export interface CountrySalesInfo {
   readonly generatedAt: string;
 }
 
-/** The engine of the scenario on a benchmark database (reference contact table with a `country` attribute). */
+/**
+ * The engine of the scenario on a benchmark database (reference contact table with a `country` attribute).
+ *
+ * @example
+ * ```ts
+ * const engine = countrySalesEngine(bench.db);
+ * ```
+ */
 export function countrySalesEngine(db: Kysely<any>): Rowguard {
   return createRowguard({ db, contacts: { attributes: { country: { type: 'text' } } }, onError: () => undefined });
 }

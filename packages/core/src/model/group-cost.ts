@@ -85,7 +85,14 @@ export function tokenizedGroups(criteria: ReadonlyMap<number, Criteria | null>):
   return out;
 }
 
-/** Group ids, each after the groups its criteria name (iterative; a cycle is cut). */
+/**
+ * Group ids, each after the groups its criteria name (iterative; a cycle is cut).
+ *
+ * @example
+ * ```ts
+ * topological(new Map([[1, { criteria: { inGroup: 2 } }], [2, { criteria: null }]])); // [2, 1]
+ * ```
+ */
 export function topological(groups: ReadonlyMap<number, { readonly criteria: Criteria | null }>): number[] {
   const order: number[] = [];
   const state = new Map<number, 'open' | 'done'>();
