@@ -8,7 +8,7 @@ const dialects = await testDialects();
 /** The shape chosen for the small static group and for the sub-type test, per dialect and purpose, under OR. */
 const EXPECTED: Record<DialectKind, Record<ClausePurpose, { group: string; subType: string }>> = {
   sqlite: { page: { group: 'exists', subType: 'exists' }, count: { group: 'exists', subType: 'exists' } },
-  mysql: { page: { group: 'in', subType: 'probe' }, count: { group: 'ids', subType: 'probe' } },
+  mysql: { page: { group: 'probe', subType: 'probe' }, count: { group: 'ids', subType: 'probe' } },
   postgres: { page: { group: 'exists', subType: 'probe' }, count: { group: 'exists', subType: 'exists' } },
 };
 

@@ -74,13 +74,15 @@ export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant:
   // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan.
   if (dialect === 'postgres') return grant === 'small' && !underOr ? 'array' : 'exists';
   if (purpose === 'count') return 'exists';
-  return grant === 'small' ? 'in' : 'probe';
+  // Under OR/NOT MariaDB materialises an `in` on every query; a probe keeps the host's index order.
+  return grant === 'small' && !underOr ? 'in' : 'probe';
 }
 
 /** Why a shape, in words. */
 export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape, underOr = false): string {
   if (dialect === 'sqlite') return 'SQLite probes a correlated exists per row, in the order of the host query';
   if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
+  if (dialect === 'mysql' && underOr && grant === 'small' && shape === 'probe') return 'a small grant under OR/NOT, a first page: a scalar probe per row in the host index order (an IN under OR is materialised on every query)';
   const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
   const how: Record<ClauseShape, string> = {
     exists: 'a correlated exists, which the planner semi-joins',
