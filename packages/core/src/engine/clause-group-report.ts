@@ -47,8 +47,14 @@ export async function groupReports(
   if (inlined.size > 0) {
     let hit = searchable.get(engine);
     if (!hit || Date.now() - hit.at > 60_000) {
-      hit = { at: Date.now(), columns: await searchableColumns(engine.store.db, engine.dialect, engine.contactTable, engine.store.contacts.columns.domainId) };
-      searchable.set(engine, hit);
+      try {
+        hit = { at: Date.now(), columns: await searchableColumns(engine.store.db, engine.dialect, engine.contactTable, engine.store.contacts.columns.domainId) };
+        searchable.set(engine, hit);
+      } catch (error) {
+        // A diagnostic only (say, the clause compiled for another dialect than the database's): say so, go on.
+        warnings.push(`could not read the indexes of ${engine.contactTable}: ${error instanceof Error ? error.message : String(error)}`);
+        return { materialised, warnings };
+      }
     }
     for (const field of [...inlined].sort()) {
       const column = engine.store.fields.get(field)?.column;
