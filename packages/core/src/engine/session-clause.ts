@@ -104,6 +104,9 @@ export function compilePlanClause(
   );
 }
 
+/** The most ids all `ids` shapes of one clause bind together. */
+const PREFETCH_BUDGET = 20_000;
+
 /** A visible set under this share of the contacts is counted through the union form on PostgreSQL. */
 const UNION_SHARE = 0.1;
 
@@ -148,6 +151,8 @@ export async function chooseShapes(
 ): Promise<{ shapes: Map<string, ClauseShape>; choices: ShapeChoice[]; prefetched: Map<string, number[]> }> {
   const shapes = new Map<string, ClauseShape>();
   const prefetched = new Map<string, number[]>();
+  // Ids bound by `ids` shapes so far: the whole clause stays far below MariaDB's 65,535 placeholders.
+  let bound = 0;
   const choices: ShapeChoice[] = [];
   const dialect = engine.dialect;
   for (const key of seen) {
@@ -183,10 +188,11 @@ export async function chooseShapes(
       choices.push({ groups, materialised, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
     } else {
       const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups, materialised)) ? 'small' : 'large';
-      if (dialect === 'mysql' && purpose === 'count' && grant === 'small' && underOr && !materialised) {
+      if (dialect === 'mysql' && purpose === 'count' && grant === 'small' && underOr && !materialised && bound < PREFETCH_BUDGET) {
         // A small static grant under OR, for a count: its members bound as a list let MariaDB merge index ranges.
-        const ids = await engine.grantSizes.members(groups, PREFETCH_MAX_IDS);
+        const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound));
         if (ids) {
+          bound += ids.length;
           shapes.set(key, 'ids');
           prefetched.set(key, ids);
           choices.push({ groups, materialised, shape: 'ids', grant, why: shapeReason(dialect, purpose, grant, 'ids', underOr) });
