@@ -82,7 +82,7 @@ export async function serverUp(dialect: DialectKind): Promise<boolean> {
 /**
  * Opens (and with `fresh`, first drops and recreates) the benchmark database of a dialect and size: MariaDB
  * database `rowguard_bench_<size>`, PostgreSQL schema `rowguard_bench_<size>` in the test database, SQLite
- * file `<out>/rowguard-bench-<size>.sqlite`. `pgSettings` (`name=value`, validated by the caller) are set on every
+ * file `<out>/rowguard-bench-<size>.sqlite` (`name` replaces `rowguard_bench_<size>` / `rowguard-bench-<size>`). `pgSettings` (`name=value`, validated by the caller) are set on every
  * PostgreSQL connection.
  *
  * @example
@@ -94,12 +94,12 @@ export async function openBenchDatabase(
   dialect: DialectKind,
   size: SizeName,
   out: string,
-  options: { fresh: boolean; pgSettings?: readonly string[] },
+  options: { fresh: boolean; pgSettings?: readonly string[]; name?: string },
 ): Promise<BenchDatabase> {
-  const name = benchSchemaName(size);
+  const name = options.name ?? benchSchemaName(size);
   if (dialect === 'sqlite') {
     mkdirSync(out, { recursive: true });
-    const file = join(out, `rowguard-bench-${size}.sqlite`);
+    const file = join(out, `${options.name ?? `rowguard-bench-${size}`}.sqlite`);
     if (options.fresh) for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
     const open = (log?: (event: LogEvent) => void): Kysely<any> => {
       const database = new Database(file);

@@ -13,6 +13,9 @@ import { generateDataSet, readDataSetInfo, type DataSetInfo } from './data-gener
 import { runLoadTest, type LoadResult } from './load-test.js';
 import { reportRun } from './result-report.js';
 import { describeError, formatMs } from './timing-stats.js';
+import { generateCountrySales, readCountrySalesInfo } from './country-sales-data.js';
+import { COUNTRY_SALES_VERSION } from './country-sales-plan.js';
+import { runCountrySales, TABLE_HEADER } from './country-sales-run.js';
 
 const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -91,6 +94,32 @@ function reportLoad(r: LoadResult): string {
   ].join('\n');
 }
 
+/** The country-sales scenario on its own data set (generated once per dialect and size, then kept). */
+async function countrySales(options: BenchOptions, dialect: BenchDatabase['dialect'], size: SizeName, machine: Record<string, unknown>): Promise<void> {
+  const name = `rowguard_cs_${size}`;
+  let bench = await openBenchDatabase(dialect, size, options.out, { fresh: false, pgSettings: options.pgSettings, name });
+  try {
+    let info = await readCountrySalesInfo(bench.db);
+    if (options.regen || !info || info.version !== COUNTRY_SALES_VERSION || info.size !== size) {
+      await bench.close();
+      log(`  generating the country-sales ${size} data set`);
+      bench = await openBenchDatabase(dialect, size, options.out, { fresh: true, pgSettings: options.pgSettings, name });
+      info = await generateCountrySales(bench, log);
+      log(`  generated in ${info.seconds} s`);
+    } else {
+      log(`  reusing the country-sales ${size} data set generated ${info.generatedAt} (${info.seconds} s); --regen to rebuild`);
+    }
+    if (options.generateOnly) return;
+    log(`\n### country-sales, ${dialect}, ${size} (medians of up to ${options.repeat} runs; page = first ${50} by sort name)\n${TABLE_HEADER}`);
+    const rows = await runCountrySales(bench, info, { repeat: options.repeat, log });
+    const file = join(options.out, `country-sales-${size}-${dialect}.json`);
+    writeFileSync(file, `${JSON.stringify({ command: options.commandLine, host: machine, info, rows }, null, 2)}\n`);
+    log(`results: ${file}`);
+  } finally {
+    await bench.close();
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2), join(BENCH_DIR, 'results'));
   if (!options) return;
@@ -115,6 +144,15 @@ async function main(): Promise<void> {
         notes.push(note);
         log(`  ${note}`);
         continue;
+      }
+      if (options.countrySales !== 'no') {
+        try {
+          await countrySales(options, dialect, size, machine);
+        } catch (error) {
+          notes.push(`${dialect} ${size} country-sales: failed: ${describeError(error)}`);
+          console.error(error);
+        }
+        if (options.countrySales === 'only') continue;
       }
       const { bench, info } = await prepareData(options, dialect, size);
       try {

@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly pgGroupStatistics: number;
   /** PostgreSQL session settings for the benchmark connections (`name=value`), e.g. `jit=off`. */
   readonly pgSettings: readonly string[];
+  /** Also measure the realistic country-sales scenario (`--country-sales`), or only it (`--country-sales-only`). */
+  readonly countrySales: 'no' | 'also' | 'only';
   /** Scenario keys to measure (default: all). */
   readonly scenarios: readonly string[] | null;
   /** The command line, printed with the results. */
@@ -48,6 +50,8 @@ const USAGE = `usage: node dist/bench-main.js [options]
   --readers N                       concurrent readers in the load test (default 8)
   --pg-group-stats N                PostgreSQL: statistics target of rg_group_contact.group_id (default -1 = as migrated)
   --pg-set name=value               PostgreSQL: a session setting on every benchmark connection (repeatable), e.g. jit=off
+  --country-sales                   also measure the realistic country-sales organisation (own data set per size)
+  --country-sales-only              measure only the country-sales organisation
   --scenarios k1,k2                 only these subjects (g01,g1,g10,g30,all,big10,token,smart,mixed)
   --report                          reprint the tables and redraw the charts from the JSON already in --out
   --markdown                        with --report: Markdown tables
@@ -77,6 +81,8 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
       'load-seconds': { type: 'string', default: '30' },
       readers: { type: 'string', default: '8' },
       scenarios: { type: 'string' },
+      'country-sales': { type: 'boolean', default: false },
+      'country-sales-only': { type: 'boolean', default: false },
       'pg-group-stats': { type: 'string', default: '-1' },
       'pg-set': { type: 'string', multiple: true, default: [] },
       report: { type: 'boolean', default: false },
@@ -111,6 +117,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     markdown: values.markdown,
     charts: values.charts ?? values.out,
     scenarios: values.scenarios ? list(values.scenarios) : null,
+    countrySales: values['country-sales-only'] ? 'only' : values['country-sales'] ? 'also' : 'no',
     pgGroupStatistics: statisticsTarget(values['pg-group-stats']),
     pgSettings: values['pg-set'].map((v) => {
       if (!/^[a-z_.]+=[A-Za-z0-9_.]+$/.test(v)) throw new Error(`--pg-set expects name=value (letters, digits, _ and .), got '${v}'`);

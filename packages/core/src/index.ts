@@ -76,7 +76,7 @@ export {
 export { domainNameSchema } from './model/domain-name.js';
 export { OPERATIONS, ENTRY_OPERATIONS, operationSchema, entryOperationSchema, type Operation, type EntryOperation } from './model/operation-model.js';
 export { criteriaSchema, type Criteria, type CriteriaValue, type SubjectToken, type ComparisonOperator } from './model/criteria-schema.js';
-export { MAX_GROUP_NESTING, MAX_INLINE_IDS, integerRange } from './model/policy-limits.js';
+export { MAX_GROUP_NESTING, MAX_GROUP_PARAMETERS, MAX_INLINE_IDS, integerRange } from './model/policy-limits.js';
 export type {
   OwnerRef,
   ObjectRef,

@@ -8,7 +8,7 @@ import { openTestDatabase, testDialects } from './support/test-databases.js';
 const dialects = await testDialects();
 const ATTRIBUTES = { country: { type: 'text' }, age: { type: 'integer' } } as const;
 /** The engine's own tables once fully migrated (without the migrator's two). */
-const ENGINE_TABLE_COUNT = 13;
+const ENGINE_TABLE_COUNT = 14; // 13, plus the materialised group members of 0004
 
 const engineOn = (db: Kysely<any>, dialect: DialectKind) => createRowguard({ db, dialect, contacts: { attributes: ATTRIBUTES }, onError: () => undefined });
 

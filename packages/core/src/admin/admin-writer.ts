@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { checkCriteria, referencedGroups } from '../model/criteria-schema.js';
+import { checkCriteria, referencedGroups, type Criteria } from '../model/criteria-schema.js';
+import { assertGroupSize, tokenizedGroups, type CostedGroup } from '../model/group-cost.js';
 import { PolicyError } from '../model/engine-errors.js';
 import { assertGroupNesting } from '../model/group-nesting.js';
 import { ENTRY_OPERATIONS } from '../model/operation-model.js';
@@ -228,7 +229,7 @@ export class AdminWriter {
     for (const ref of groupIds) await this.own(trx, this.ctx.tables.group, ref, 'unknown_group', 'group');
     const rows = await trx
       .selectFrom(this.ctx.tables.group)
-      .select(['id', 'criteria'])
+      .select(['id', 'criteria', 'members_at'])
       .where('domain_id', '=', this.ctx.domainId)
       .where('kind', '=', 'smart')
       .execute();
@@ -251,6 +252,15 @@ export class AdminWriter {
       }
     }
     assertGroupNesting(edges, groupId ?? 0);
+    // Non-tokenized groups of a materialising domain are read from their rows, so they cost two parameters.
+    const all = new Map<number, Criteria | null>();
+    for (const r of rows) if (r.criteria) all.set(Number(r.id), JSON.parse(String(r.criteria)) as Criteria);
+    all.set(groupId ?? 0, criteria);
+    const materialising = this.ctx.contacts.table === undefined || rows.some((r) => r.members_at !== null && r.members_at !== undefined);
+    const tokenized = tokenizedGroups(all);
+    const costed = new Map<number, CostedGroup>();
+    for (const [id, c] of all) costed.set(id, { criteria: c, materialised: materialising && !tokenized.has(id) });
+    assertGroupSize(costed, groupId ?? 0);
     return JSON.stringify(criteria);
   }
 

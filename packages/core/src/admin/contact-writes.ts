@@ -12,6 +12,7 @@ import {
   type UserLinkInput,
 } from './admin-schemas.js';
 import { parseInput, type AdminDb, type AdminWriter } from './admin-writer.js';
+import { refreshContactMembers } from './group-member-refresh.js';
 
 /**
  * Writes of contacts (the engine's reference table; refused with `host_managed` when the host's own contact
@@ -50,6 +51,7 @@ export class ContactWrites {
         ...attributes,
       });
       await this.#setSubTypes(trx, id, c.subTypes);
+      await refreshContactMembers(trx, this.#w.ctx, id);
       return { targetId: id, before: null, after: { id, ...c }, result: id };
     });
   }
@@ -74,6 +76,7 @@ export class ContactWrites {
       if (c.isDeleted !== undefined) set.is_deleted = c.isDeleted ? 1 : 0;
       if (Object.keys(set).length > 0) await trx.updateTable(t.contact).set(set).where('id', '=', id).execute();
       if (c.subTypes) await this.#setSubTypes(trx, id, c.subTypes);
+      await refreshContactMembers(trx, this.#w.ctx, id);
       return { targetId: id, before, after: { ...before, ...set, subTypes: c.subTypes }, result: undefined };
     });
   }
@@ -85,6 +88,7 @@ export class ContactWrites {
     await this.#w.write('contact.subtypes', 'contact', async (trx) => {
       await this.#w.contact(trx, contactId);
       await this.#setSubTypes(trx, contactId, list);
+      await refreshContactMembers(trx, this.#w.ctx, contactId);
       return { targetId: contactId, before: null, after: { subTypes: list }, result: undefined };
     });
   }

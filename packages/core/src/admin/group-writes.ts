@@ -10,6 +10,7 @@ import {
   type MembershipInput,
 } from './admin-schemas.js';
 import { parseInput, type AdminWriter } from './admin-writer.js';
+import { dropGroupMembers, refreshContactMembers, refreshGroupMembers } from './group-member-refresh.js';
 
 /**
  * Writes of groups (static, or smart with criteria checked for references, cycles and nesting depth) and of
@@ -44,6 +45,7 @@ export class GroupWrites {
         criteria,
         is_active: group.active ? 1 : 0,
       });
+      if (group.kind === 'smart') await refreshGroupMembers(trx, this.#w.ctx, [id]);
       return { targetId: id, before: null, after: { id, ...group }, result: id };
     });
   }
@@ -65,6 +67,7 @@ export class GroupWrites {
       }
       if (changes.active !== undefined) set.is_active = changes.active ? 1 : 0;
       if (Object.keys(set).length > 0) await trx.updateTable(this.#w.ctx.tables.group).set(set).where('id', '=', id).execute();
+      if (set.criteria !== undefined || set.is_active !== undefined) await refreshGroupMembers(trx, this.#w.ctx, [id]);
       return { targetId: id, before: row, after: { ...row, ...set }, result: undefined };
     });
   }
@@ -103,8 +106,20 @@ export class GroupWrites {
         });
       }
       await trx.deleteFrom(t.groupContact).where('group_id', '=', id).execute();
+      await dropGroupMembers(trx, this.#w.ctx, id);
       await trx.deleteFrom(t.group).where('id', '=', id).execute();
       return { targetId: id, before: row, after: null, result: undefined };
+    });
+  }
+
+  /**
+   * Recomputes the materialised members of every non-tokenized smart group of the domain (and materialises them,
+   * also over a host's own contact table), in one audited write; returns how many groups were refreshed.
+   */
+  async refreshGroups(): Promise<number> {
+    return this.#w.write('groups.refresh', 'group', async (trx) => {
+      const refreshed = await refreshGroupMembers(trx, this.#w.ctx, 'all');
+      return { targetId: null, before: null, after: { refreshed }, result: refreshed };
     });
   }
 
@@ -133,6 +148,7 @@ export class GroupWrites {
       } else {
         await trx.insertInto(t.groupContact).values({ group_id: m.groupId, contact_id: m.contactId, status: m.status, source }).execute();
       }
+      await refreshContactMembers(trx, this.#w.ctx, m.contactId);
       return { targetId: `${m.groupId}:${m.contactId}`, before: existing ?? null, after: m, result: undefined };
     });
   }
@@ -144,6 +160,7 @@ export class GroupWrites {
       const t = this.#w.ctx.tables;
       await this.#w.own(trx, t.group, m.groupId, 'unknown_group', 'group');
       await trx.deleteFrom(t.groupContact).where('group_id', '=', m.groupId).where('contact_id', '=', m.contactId).execute();
+      await refreshContactMembers(trx, this.#w.ctx, m.contactId);
       return { targetId: `${m.groupId}:${m.contactId}`, before: m, after: null, result: undefined };
     });
   }

@@ -186,6 +186,16 @@ export class PolicyAdmin {
   async deleteGroup(id: number): Promise<void> { return this.#groups.deleteGroup(id); }
 
   /**
+   * Recomputes the materialised members of every non-tokenized smart group (see `domain.refreshGroups()`).
+   *
+   * @example
+   * ```ts
+   * await admin.refreshGroups(); // 3
+   * ```
+   */
+  async refreshGroups(): Promise<number> { return this.#groups.refreshGroups(); }
+
+  /**
    * Sets a contact's status in a group (Added, Removed or Pending). In a smart group, Added includes and
    * Removed excludes the contact whatever the criteria say.
    *

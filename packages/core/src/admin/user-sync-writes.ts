@@ -6,6 +6,7 @@ import { integerRange } from '../model/policy-limits.js';
 import { MEMBERSHIP_STATUSES } from '../model/policy-model.js';
 import { membershipSourceSchema } from './admin-schemas.js';
 import { parseInput, type AdminDb, type AdminWriter } from './admin-writer.js';
+import { refreshContactsMembers } from './group-member-refresh.js';
 
 const id = z.number().int().positive();
 const userId = z.string().min(1).max(191);
@@ -138,6 +139,8 @@ export class UserSyncWrites {
         entry(undefined, u.contactId).contact = set;
       }
       const memberships = await this.#memberships(trx, b.source, b.memberships, created);
+      // Materialised smart groups may read these contacts' fields and static memberships: keep them exact here.
+      await refreshContactsMembers(trx, ctx, [...created.map((c) => c.contactId), ...b.update.map((u) => u.contactId), ...memberships.map((m) => m.contactId)]);
       for (const m of memberships) {
         const after = entry(m.userId, m.contactId);
         const list = (after.memberships as unknown[] | undefined) ?? [];

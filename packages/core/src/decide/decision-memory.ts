@@ -1,5 +1,6 @@
 import { compareTiers, sameTier, type AccessPlan, type PlannedEntry, type Tier } from './access-plan.js';
 import { evaluateCriteria, isGroupMember, type MemoryContext } from './membership-memory.js';
+import { criteriaTooDeep, objectTooDeep } from '../model/group-nesting.js';
 import type { ContactFacts, ObjectRef, PolicySnapshot } from '../model/policy-model.js';
 import { relationCovers } from '../model/relationship-model.js';
 
@@ -96,15 +97,20 @@ export function decideInMemory(
   const ctx: MemoryContext = { groups: snapshot.groups, subjectValues: plan.subject.values, relations: plan.subject.relations };
   const detail = decideByTiers(plan, ctx, facts);
   // (tiers allow or any widen) and every narrow: the same function the SQL form compiles.
-  const widen = detail.allowed ? undefined : plan.adjust.widen.find((w) => evaluateCriteria(w.criteria, facts, ctx));
+  const widen = detail.allowed
+    ? undefined
+    : plan.adjust.widen.find((w) => !criteriaTooDeep(w.criteria, ctx.groups) && evaluateCriteria(w.criteria, facts, ctx));
   if (!detail.allowed && !widen) return detail;
-  const narrow = plan.adjust.narrow.find((n) => !evaluateCriteria(n.criteria, facts, ctx));
+  const narrow = plan.adjust.narrow.find((n) => criteriaTooDeep(n.criteria, ctx.groups) || !evaluateCriteria(n.criteria, facts, ctx));
   if (narrow) return { ...detail, allowed: false, reason: 'denied-by-extension', extension: narrow.via };
   return widen ? { ...detail, allowed: true, reason: 'allowed-by-extension', extension: widen.via } : detail;
 }
 
 function decideByTiers(plan: AccessPlan, ctx: MemoryContext, facts: ContactFacts): DecisionDetail {
-  const applicable = plan.entries.filter((p) => objectCovers(p.entry.object, facts, ctx));
+  // An entry naming a group nested too deep fails closed on its own: a deny covers, an allow does not.
+  const applicable = plan.entries.filter((p) =>
+    objectTooDeep(p.entry.object, ctx.groups) ? p.entry.effect === 'deny' : objectCovers(p.entry.object, facts, ctx),
+  );
   const top = applicable[0];
   if (!top) return { ...outcome('no-applicable-entry', false), applicable };
   const inTier = applicable.filter((p) => sameTier(p.tier, top.tier));

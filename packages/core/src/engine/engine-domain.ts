@@ -165,6 +165,23 @@ export class Domain {
   }
 
   /**
+   * Recomputes the materialised members of every non-tokenized smart group of the domain, in one audited write.
+   * Writes made through the write API keep those rows exact in their own transaction; a host that writes its own
+   * contact table directly calls this after such writes (or on a schedule): until then the clause reads the
+   * rows as of the last refresh, which `explainClause` reports (`materialised[].stalenessMs`). Calling it on a
+   * host table also opts the domain in: smart groups written afterwards are materialised too.
+   *
+   * @example
+   * ```ts
+   * await db.updateTable('crm_person').set({ country: 'VN' }).where('person_id', '=', 7).execute();
+   * await domain.refreshGroups();
+   * ```
+   */
+  refreshGroups(actor = 'rowguard:refresh-groups'): Promise<number> {
+    return this.admin(actor).refreshGroups();
+  }
+
+  /**
    * The domain's policy as of its current version (entries, groups, roles, assignments, permissions per role).
    *
    * @example

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AccessPlan } from '../decide/access-plan.js';
 import {
   chooseShape,
+  PREFETCH_MAX_IDS,
   clauseShapeSettingSchema,
   shapeReason,
   type ClausePurpose,
@@ -14,7 +15,7 @@ import { parseIdentifier } from '../model/engine-config.js';
 import type { EngineInternals } from './engine-internals.js';
 import type { SqlContext } from '../sql/membership-sql.js';
 import { operationSchema, type Operation } from '../model/operation-model.js';
-import { compileClause } from '../sql/permission-clause.js';
+import { compileClause, unionSelect } from '../sql/permission-clause.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
 import type { SessionPlans } from './session-plans.js';
 
@@ -39,7 +40,26 @@ export interface ClauseExplanation {
   /** `select <id> from <contact table> as <alias> where <clause>`, compiled for this dialect. */
   readonly sql: string;
   readonly parameters: readonly unknown[];
+  /** The smart groups the clause reads from their materialised rows, and how fresh those rows are. */
+  readonly materialised?: readonly MaterialisedReport[];
+  /** Problems worth fixing: an attribute inlined criteria compare without an index on the contact table. */
+  readonly warnings?: readonly string[];
   readonly error?: string;
+}
+
+/** How fresh a materialised group's rows are (see `domain.refreshGroups()`). */
+export interface MaterialisedReport {
+  readonly groupId: number;
+  /** When the rows were last computed in full. */
+  readonly membersAt: string;
+  /**
+   * `exact`: the engine's own contact table, maintained in every write's transaction. `since-refresh`: the
+   * host's contact table, exact as of `membersAt` plus the contact and membership writes made through the write
+   * API since; direct writes to the host table show after the next `refreshGroups()`.
+   */
+  readonly freshness: 'exact' | 'since-refresh';
+  /** Milliseconds since `membersAt` (the staleness bound of host-written rows). */
+  readonly stalenessMs: number;
 }
 
 /** A compiled clause with the shape chosen for each static-group set it tests, and the alias it is over. */
@@ -47,6 +67,9 @@ export interface ShapedClause {
   readonly clause: RawBuilder<SqlBool>;
   readonly choices: ShapeChoice[];
   readonly alias: string;
+  /** Every test key the clause holds (`m:` materialised, `t:` inlined smart groups, `s:` sub-types, static sets). */
+  readonly seen: ReadonlySet<string>;
+  readonly snapshot: PolicySnapshot;
 }
 
 /**
@@ -66,8 +89,33 @@ export function compilePlanClause(
   alias: string,
   shapes?: ReadonlyMap<string, ClauseShape>,
   seen?: Set<string>,
+  prefetched?: ReadonlyMap<string, readonly number[]>,
+  union = false,
 ): RawBuilder<SqlBool> {
-  const ctx: SqlContext = {
+  return compileClause(
+    plan,
+    engine.store.contacts,
+    contextFor(engine, plan, snapshot, alias, {
+      ...(shapes ? { shapes } : {}),
+      ...(seen ? { seen } : {}),
+      ...(prefetched ? { prefetched } : {}),
+      ...(union ? { unionOf: unionAlias(engine, alias) } : {}),
+    }),
+  );
+}
+
+/** The most ids all `ids` shapes of one clause bind together. */
+const PREFETCH_BUDGET = 20_000;
+
+/** A visible set under this share of the contacts is counted through the union form on PostgreSQL. */
+const UNION_SHARE = 0.1;
+
+function unionAlias(engine: EngineInternals, alias: string): { table: string; alias: string } {
+  return { table: engine.contactTable, alias: alias === 'rg_u' ? 'rg_u2' : 'rg_u' };
+}
+
+function contextFor(engine: EngineInternals, plan: AccessPlan, snapshot: PolicySnapshot, alias: string, extra: Partial<SqlContext>): SqlContext {
+  return {
     dialect: engine.dialect,
     tables: engine.store.tables,
     fields: engine.store.fields,
@@ -76,13 +124,12 @@ export function compilePlanClause(
     groups: snapshot.groups,
     subjectValues: plan.subject.values,
     counter: { n: 0 },
+    compiled: new WeakMap(),
     subjectContactId: plan.subject.contactId,
     today: engine.today(),
     secondDegree: engine.secondDegree,
-    ...(shapes ? { shapes } : {}),
-    ...(seen ? { seen } : {}),
+    ...extra,
   };
-  return compileClause(plan, engine.store.contacts, ctx);
 }
 
 /**
@@ -100,28 +147,70 @@ export async function chooseShapes(
   seen: ReadonlySet<string>,
   purpose: ClausePurpose,
   setting: ClauseShapeSetting,
-): Promise<{ shapes: Map<string, ClauseShape>; choices: ShapeChoice[] }> {
+  underOr = false,
+): Promise<{ shapes: Map<string, ClauseShape>; choices: ShapeChoice[]; prefetched: Map<string, number[]> }> {
   const shapes = new Map<string, ClauseShape>();
+  const prefetched = new Map<string, number[]>();
+  // Ids bound by `ids` shapes so far: the whole clause stays far below MariaDB's 65,535 placeholders.
+  let bound = 0;
   const choices: ShapeChoice[] = [];
   const dialect = engine.dialect;
   for (const key of seen) {
-    const groups = key.split(',').map(Number);
+    // An inlined smart group: nothing to shape (reported by `explainClause`).
+    if (key.startsWith('t:')) continue;
+    if (key.startsWith('s:')) {
+      // A sub-type test: `exists`, except a scalar probe under OR/NOT on MariaDB/MySQL (where `exists_to_in`
+      // would otherwise materialise every contact of the sub-type on each query) and for PostgreSQL pages.
+      const forced = setting === 'probe' || setting === 'exists' ? setting : undefined;
+      // On PostgreSQL, for a first page: a probe rather than a hashed subplan built from every contact of the sub-type.
+      const probe = underOr && (dialect === 'mysql' || (dialect === 'postgres' && purpose === 'page'));
+      const shape: ClauseShape = forced ?? (probe ? 'probe' : 'exists');
+      shapes.set(key, shape);
+      const why = forced
+        ? `forced by the clause shape setting '${setting}'`
+        : shape === 'probe'
+          ? dialect === 'mysql'
+            ? 'a sub-type test under OR/NOT on MariaDB/MySQL: a scalar probe, which the optimizer cannot turn into a materialised IN'
+            : 'a sub-type test under OR/NOT, for a first page: a scalar probe per row in index order, not a hashed subplan of every contact of the sub-type'
+          : 'a sub-type test: a correlated exists';
+      choices.push({ groups: [], subType: key.slice(2), shape, grant: forced ? 'forced' : 'fixed', why });
+      continue;
+    }
+    const materialised = key.startsWith('m:');
+    const groups = (materialised ? key.slice(2) : key).split(',').map(Number);
     if (setting !== 'auto') {
       // `array` is PostgreSQL syntax; elsewhere its equivalent is `in`.
       const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
       shapes.set(key, shape);
-      choices.push({ groups, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
+      choices.push({ groups, materialised, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
     } else if (dialect === 'sqlite') {
       shapes.set(key, 'exists');
-      choices.push({ groups, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
+      choices.push({ groups, materialised, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
     } else {
-      const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups)) ? 'small' : 'large';
-      const shape = chooseShape(dialect, purpose, grant);
+      const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups, materialised)) ? 'small' : 'large';
+      if (dialect === 'mysql' && purpose === 'count' && grant === 'small' && underOr && !materialised && bound < PREFETCH_BUDGET) {
+        // A small static grant under OR, for a count: its members bound as a list let MariaDB merge index ranges.
+        const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound));
+        if (ids) {
+          bound += ids.length;
+          shapes.set(key, 'ids');
+          prefetched.set(key, ids);
+          choices.push({ groups, materialised, shape: 'ids', grant, why: shapeReason(dialect, purpose, grant, 'ids', underOr) });
+          continue;
+        }
+      }
+      const shape = chooseShape(dialect, purpose, grant, underOr);
       shapes.set(key, shape);
-      choices.push({ groups, shape, grant, why: shapeReason(dialect, purpose, grant, shape) });
+      choices.push({ groups, materialised, shape, grant, why: shapeReason(dialect, purpose, grant, shape, underOr) });
     }
   }
-  return { shapes, choices };
+  return { shapes, choices, prefetched };
+}
+
+/** Whether a compiled clause holds an OR or a NOT (as `sqlOr` / `sqlNot` write them), so its tests may sit under one. */
+function hasDisjunction(engine: EngineInternals, clause: RawBuilder<SqlBool>): boolean {
+  const text = clause.compile(engine.store.db).sql;
+  return / or |not \(/.test(text);
 }
 
 /**
@@ -141,10 +230,21 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
   const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
   const setting = clauseShapeSettingSchema.parse(options.shape ?? engine.clauseShape);
   const { snapshot, plan } = await plans.plan(op);
+  // PostgreSQL counts of a small visible set (under UNION_SHARE of the contacts, counted with a bound): the union
+  // of the clause's top-level disjuncts, each driven from its own index (see compileClause). A large set counts
+  // faster with the OR tested on one scan than with the union joined back to the contacts.
+  let union = false;
+  if (engine.dialect === 'postgres' && purpose === 'count' && setting === 'auto') {
+    const select = unionSelect(plan, engine.store.contacts, contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } }));
+    if (select) {
+      const limit = Math.max(1, Math.ceil(UNION_SHARE * (await engine.grantSizes.contacts(plan.subject.domainId))));
+      union = (await engine.grantSizes.boundedRows(select, limit)) < limit;
+    }
+  }
   const seen = new Set<string>();
-  compilePlanClause(engine, plan, snapshot, alias, undefined, seen);
-  const { shapes, choices } = await chooseShapes(engine, plan, seen, purpose, setting);
-  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes), choices, alias };
+  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen, undefined, union);
+  const { shapes, choices, prefetched } = await chooseShapes(engine, plan, seen, purpose, setting, hasDisjunction(engine, first));
+  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes, undefined, prefetched, union), choices, alias, seen, snapshot };
 }
 
 /**

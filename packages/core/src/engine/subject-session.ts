@@ -12,6 +12,7 @@ import { candidateSchema, decideCreate, type CandidateInput, type CreateDecision
 import { NO_ENTITY, type EntityPermission } from '../decide/entity-permissions.js';
 import { withDeadline } from './decision-deadline.js';
 import { SessionPlans } from './session-plans.js';
+import { groupReports } from './clause-group-report.js';
 import { clauseQuerySql, shapedClause, type ClauseExplanation, type ClauseOptions } from './session-clause.js';
 import { allowedAmong, decideContact, FAILED_DETAIL, permittedIdsPage } from './session-contact-decisions.js';
 import { entityClauseFor, entityIdAllowed, entityPermissionFor } from './session-entities.js';
@@ -165,9 +166,10 @@ export class SubjectSession {
   async explainClause(operation: Operation, options: ClauseOptions = {}): Promise<ClauseExplanation> {
     const purpose = options.purpose ?? 'page';
     try {
-      const { clause, choices, alias } = await this.#timed('explainClause', () => shapedClause(this.#plans, operation, options));
+      const { clause, choices, alias, seen, snapshot } = await this.#timed('explainClause', () => shapedClause(this.#plans, operation, options));
       const compiled = clauseQuerySql(this.#engine, clause, alias);
-      return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters };
+      const { materialised, warnings } = await groupReports(this.#engine, snapshot, seen);
+      return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters, materialised, warnings };
     } catch (error) {
       this.#fail('explainClause', error);
       return { operation, purpose, shapes: [], sql: '', parameters: [], error: error instanceof Error ? error.message : String(error) };

@@ -39,7 +39,8 @@ export type PolicyErrorCode =
   /** An integer the attribute columns cannot hold on this dialect (details: field, value, min, max, dialect). */
   | 'value_out_of_range'
   /** An `inGroup` chain longer than decisions evaluate (details: groupId, depth, limit, chain). */
-  | 'group_too_deep';
+  | 'group_too_deep'
+  | 'group_too_large';
 
 /**
  * Bad input to a public API: invalid shape, a reference to something that does not exist or lives in another

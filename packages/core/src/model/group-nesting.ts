@@ -1,4 +1,6 @@
+import { referencedGroups, type Criteria } from './criteria-schema.js';
 import { PolicyError } from './engine-errors.js';
+import type { GroupDef, ObjectRef } from './policy-model.js';
 import { MAX_GROUP_NESTING } from './policy-limits.js';
 
 /**
@@ -69,4 +71,65 @@ export function assertGroupNesting(edges: ReadonlyMap<number, readonly number[]>
     `criteria would make an inGroup chain ${worst.length} groups deep (${worst.slice(0, 5).join(' -> ')} -> ...); decisions evaluate at most ${MAX_GROUP_NESTING}`,
     { groupId, depth: worst.length, limit: MAX_GROUP_NESTING, chain: worst.map((g) => (g === 0 ? null : g)) },
   );
+}
+
+const tooDeepCache = new WeakMap<ReadonlyMap<number, GroupDef>, ReadonlySet<number>>();
+
+/**
+ * The groups of a snapshot whose `inGroup` chain is longer than {@link MAX_GROUP_NESTING} (possible only for a
+ * policy written around the write API). Computed once per snapshot.
+ *
+ * @example
+ * ```ts
+ * tooDeepGroups(snapshot.groups).has(7); // true when group 7 nests more than 64 groups deep
+ * ```
+ */
+export function tooDeepGroups(groups: ReadonlyMap<number, GroupDef>): ReadonlySet<number> {
+  const hit = tooDeepCache.get(groups);
+  if (hit) return hit;
+  const edges = new Map<number, number[]>();
+  for (const g of groups.values()) if (g.kind === 'smart' && g.criteria) edges.set(g.id, referencedGroups(g.criteria));
+  const deep = new Set<number>();
+  for (const [id, chain] of longestChains(edges)) if (chain.length > MAX_GROUP_NESTING) deep.add(id);
+  tooDeepCache.set(groups, deep);
+  return deep;
+}
+
+/**
+ * Whether criteria name (directly) a group nested deeper than {@link MAX_GROUP_NESTING}: such criteria cannot be
+ * evaluated, so the entry (or adjustment) holding them fails closed, the same way in memory and in SQL: an
+ * allow then covers nothing and a deny covers every contact, and the other entries decide as usual.
+ *
+ * @example
+ * ```ts
+ * criteriaTooDeep({ inGroup: 7 }, snapshot.groups); // true when group 7 nests too deep
+ * ```
+ */
+export function criteriaTooDeep(criteria: Criteria, groups: ReadonlyMap<number, GroupDef>): boolean {
+  const deep = tooDeepGroups(groups);
+  return deep.size > 0 && referencedGroups(criteria).some((g) => deep.has(g));
+}
+
+/**
+ * Whether an entry's object names (directly, through criteria, or through a delegation's base or criteria) a
+ * group nested deeper than {@link MAX_GROUP_NESTING}; see {@link criteriaTooDeep} for what such an entry does.
+ *
+ * @example
+ * ```ts
+ * objectTooDeep({ type: 'group-members', groupId: 7 }, snapshot.groups);
+ * ```
+ */
+export function objectTooDeep(object: ObjectRef, groups: ReadonlyMap<number, GroupDef>): boolean {
+  const deep = tooDeepGroups(groups);
+  if (deep.size === 0) return false;
+  switch (object.type) {
+    case 'group-members':
+      return deep.has(object.groupId);
+    case 'criteria':
+      return criteriaTooDeep(object.criteria, groups);
+    case 'delegated':
+      return objectTooDeep(object.base, groups) || (object.criteria !== null && criteriaTooDeep(object.criteria, groups));
+    default:
+      return false;
+  }
 }

@@ -34,3 +34,11 @@ const SAFE_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER 
  * and MariaDB prepared statements 65535), so a clause stays within them whatever the number of entries.
  */
 export const MAX_INLINE_IDS = 500;
+
+/**
+ * How many parameters one smart group's predicate may bind once compiled (its criteria with the groups it names
+ * inlined; a list over {@link MAX_INLINE_IDS} values counts as one, a materialised group as two). The write API
+ * refuses criteria past it (`group_too_large`), so that a clause naming a handful of such groups stays far below
+ * the smallest parameter limit of the three dialects (SQLite's 32,766).
+ */
+export const MAX_GROUP_PARAMETERS = 4_000;

@@ -84,6 +84,13 @@ export interface GroupDef {
    */
   readonly hasAdded?: boolean;
   readonly hasRemoved?: boolean;
+  /**
+   * For smart groups: when the group's members were last fully computed into the materialised member table
+   * (ISO 8601), or null/absent while it is not materialised (its criteria are then inlined in the clause). The
+   * write API keeps a materialised group's rows exact in every write's transaction; a host that writes its
+   * own contact table directly refreshes them with `domain.refreshGroups()`.
+   */
+  readonly membersAt?: string | null;
 }
 
 /** An ACL role; an administrator role makes its holders superusers of the domain. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { DialectKind } from '../model/dialect-kind.js';
 import type { TableNames } from '../store/table-names.js';
@@ -16,8 +16,15 @@ import type { TableNames } from '../store/table-names.js';
  *   looks them up by primary key: best for a small grant.
  */
 export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array'] as const;
-/** A membership-test shape. */
-export type ClauseShape = (typeof CLAUSE_SHAPES)[number];
+/**
+ * A membership-test shape: one of {@link CLAUSE_SHAPES}, or `ids`: the members read once when the clause is built
+ * and bound as a literal list (at most {@link PREFETCH_MAX_IDS}), which lets MariaDB/MySQL merge an index range per
+ * arm of an OR (`index_merge`) for a count. Chosen automatically only.
+ */
+export type ClauseShape = (typeof CLAUSE_SHAPES)[number] | 'ids';
+
+/** The most members the `ids` shape reads and binds (well under MariaDB's 65,535 placeholders). */
+export const PREFETCH_MAX_IDS = 5_000;
 
 /** What the host's query will do with the clause: page through rows in an index order, or count them. */
 export const CLAUSE_PURPOSES = ['page', 'count'] as const;
@@ -41,7 +48,12 @@ export const SMALL_GRANT_SHARE = 0.03;
 
 /** One shape choice, as `explainClause` reports it. */
 export interface ShapeChoice {
+  /** The groups tested (empty for a sub-type test). */
   readonly groups: readonly number[];
+  /** Whether the test reads the materialised members of smart groups (rather than static memberships). */
+  readonly materialised?: boolean;
+  /** The sub-type tested, for a sub-type test. */
+  readonly subType?: string;
   readonly shape: ClauseShape;
   /** `small` / `large` grant, or `forced` / `fixed` when no estimate was needed. */
   readonly grant: 'small' | 'large' | 'forced' | 'fixed';
@@ -57,22 +69,27 @@ export interface ShapeChoice {
  * chooseShape('postgres', 'page', 'small'); // 'array'
  * ```
  */
-export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large'): ClauseShape {
+export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false): ClauseShape {
   if (dialect === 'sqlite') return 'exists';
-  if (dialect === 'postgres') return grant === 'small' ? 'array' : 'exists';
+  // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan.
+  if (dialect === 'postgres') return grant === 'small' && !underOr ? 'array' : 'exists';
   if (purpose === 'count') return 'exists';
-  return grant === 'small' ? 'in' : 'probe';
+  // Under OR/NOT MariaDB materialises an `in` on every query; a probe keeps the host's index order.
+  return grant === 'small' && !underOr ? 'in' : 'probe';
 }
 
 /** Why a shape, in words. */
-export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape): string {
+export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape, underOr = false): string {
   if (dialect === 'sqlite') return 'SQLite probes a correlated exists per row, in the order of the host query';
+  if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
+  if (dialect === 'mysql' && underOr && grant === 'small' && shape === 'probe') return 'a small grant under OR/NOT, a first page: a scalar probe per row in the host index order (an IN under OR is materialised on every query)';
   const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
   const how: Record<ClauseShape, string> = {
     exists: 'a correlated exists, which the planner semi-joins',
     probe: 'a scalar probe per row, so the host index order and LIMIT are kept',
     in: 'an IN subquery driven from the membership index',
     array: 'the member ids fetched once, then looked up by primary key',
+    ids: 'the member ids read when the clause is built and bound as a list, so each arm of the OR gets its own index range (index_merge)',
   };
   return `${size}, ${purpose === 'page' ? 'a first page' : 'a count'}: ${how[shape]}`;
 }
@@ -90,6 +107,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
 export class GrantSizeEstimator {
   readonly #cache = new Map<string, { small: boolean; at: number }>();
   readonly #totals = new Map<number, { total: number; at: number }>();
+  readonly #estimates = new Map<string, { rows: number; at: number }>();
 
   constructor(
     private readonly db: Kysely<any>,
@@ -121,16 +139,53 @@ export class GrantSizeEstimator {
     return total;
   }
 
-  /** Whether the Added members of these groups are under {@link SMALL_GRANT_SHARE} of the domain's contacts. */
-  async isSmall(domainId: number, groupIds: readonly number[]): Promise<boolean> {
-    const key = `${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
+  /**
+   * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
+   * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
+   */
+  /** The domain's contacts, as estimated for the shape choice (statistics, or a bounded count). */
+  contacts(domainId: number): Promise<number> {
+    return this.#total(domainId);
+  }
+
+  /**
+   * How many rows a query returns, counted up to `limit` (bounded work: each branch of a union stops reading once
+   * `limit` rows are found), cached like the grant sizes.
+   */
+  async boundedRows(query: RawBuilder<unknown>, limit: number): Promise<number> {
+    const compiled = sql`select count(*) as n from (select 1 as x from (${query}) as rg_e1 limit ${limit}) as rg_e2`.compile(this.db);
+    const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+    const hit = this.#estimates.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.rows;
+    const { rows } = await this.db.executeQuery<{ n: unknown }>(compiled);
+    const n = Number(rows[0]?.n ?? limit);
+    if (this.#estimates.size > 1000) this.#estimates.clear();
+    this.#estimates.set(key, { rows: n, at: Date.now() });
+    return n;
+  }
+
+  /**
+   * The Added members of these static groups, or undefined when there are more than `max` (read with a bound).
+   */
+  async members(groupIds: readonly number[], max: number): Promise<number[] | undefined> {
+    const { rows } = await sql<{ id: unknown }>`select ${sql.ref('contact_id')} as id from ${sql.table(this.tables.groupContact)} where ${sql.ref(
+      'group_id',
+    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${max + 1}`.execute(this.db);
+    if (rows.length > max) return undefined;
+    return [...new Set(rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
+  }
+
+  async isSmall(domainId: number, groupIds: readonly number[], materialised = false): Promise<boolean> {
+    const key = `${materialised ? 'm' : 's'}${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
     const hit = this.#cache.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.small;
     const limit = Math.max(1, Math.ceil((await this.#total(domainId)) * SMALL_GRANT_SHARE));
     // Bounded: reads at most `limit` entries of the (group_id, status, contact_id) index.
-    const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(this.tables.groupContact)} where ${sql.ref(
+    const table = materialised ? this.tables.groupMember : this.tables.groupContact;
+    const status = materialised ? sql`` : sql` and ${sql.ref('status')} = ${'Added'}`;
+    const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(table)} where ${sql.ref(
       'group_id',
-    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${limit}) as rg_m`.execute(this.db);
+    )} in (${sql.join([...groupIds])})${status} limit ${limit}) as rg_m`.execute(this.db);
     const small = Number(rows[0]?.n ?? 0) < limit;
     this.#cache.set(key, { small, at: Date.now() });
     return small;

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isToken, type Criteria, type CriteriaValue, type FieldInfo } from '../model/criteria-schema.js';
 import type { DialectKind } from '../model/dialect-kind.js';
 import { idListSql } from './id-list-sql.js';
+import { valueListSql } from './value-list-sql.js';
 import { likeToGlob, likeToSqlPattern } from '../model/like-pattern.js';
 import type { FieldValue, GroupDef } from '../model/policy-model.js';
 import { MAX_GROUP_NESTING } from '../model/policy-limits.js';
@@ -32,6 +33,18 @@ export interface SqlContext {
    */
   readonly shapes?: ReadonlyMap<string, ClauseShape>;
   readonly seen?: Set<string>;
+  /**
+   * Compile the clause as `id in (select ... union select ...)` over this contact table and inner alias, one
+   * SELECT per top-level disjunct (see `compileClause`); used for PostgreSQL counts.
+   */
+  readonly unionOf?: { readonly table: string; readonly alias: string };
+  /** For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. */
+  readonly prefetched?: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Smart-group predicates already compiled for this clause, by the subject values they were compiled for and
+   * the group id: a group named by many entries (or many times inside other groups) compiles once.
+   */
+  readonly compiled?: WeakMap<object, Map<number, RawBuilder<SqlBool>>>;
 }
 
 /** A constant true predicate (portable across dialects). */
@@ -109,17 +122,38 @@ function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
  * ```
  */
 export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext, shaped = true): RawBuilder<SqlBool> {
+  return memberTest(ctx.tables.groupContact, groupIds, status, ctx, shaped ? groupIds.join(',') : null);
+}
+
+/**
+ * The test "the contact is a materialised member of one of these smart groups" over the member table (see
+ * `0004_group_members`), shaped like a static group's test under the key `m:<id>`.
+ *
+ * @example
+ * ```ts
+ * materialisedMemberSql([7], ctx); // exists (select 1 from rg_group_member q where q.contact_id = c.id and q.group_id = 7)
+ * ```
+ */
+export function materialisedMemberSql(groupIds: readonly number[], ctx: SqlContext): RawBuilder<SqlBool> {
+  return memberTest(ctx.tables.groupMember, groupIds, null, ctx, `m:${groupIds.join(',')}`);
+}
+
+function memberTest(table: string, groupIds: readonly number[], status: string | null, ctx: SqlContext, key: string | null): RawBuilder<SqlBool> {
   if (groupIds.length === 0) return SQL_FALSE;
   const a = nextAlias(ctx);
   const groupTest = idListSql(sql.ref(`${a}.group_id`), groupIds, ctx.dialect);
-  const from = sql`from ${sql.table(ctx.tables.groupContact)} as ${sql.id(a)}`;
-  const members = sql`${groupTest} and ${sql.ref(`${a}.status`)} = ${status}`;
+  const from = sql`from ${sql.table(table)} as ${sql.id(a)}`;
+  const members = status === null ? groupTest : sql`${groupTest} and ${sql.ref(`${a}.status`)} = ${status}`;
   const correlated = sql`${sql.ref(`${a}.contact_id`)} = ${contactIdRef(ctx)}`;
   let shape: ClauseShape = 'exists';
-  if (shaped && status === 'Added') {
-    const key = groupIds.join(',');
+  if (key !== null && (status === null || status === 'Added')) {
     ctx.seen?.add(key);
     shape = ctx.shapes?.get(key) ?? 'exists';
+  }
+  const ids = key !== null ? ctx.prefetched?.get(key) : undefined;
+  if (shape === 'ids' && ids) {
+    if (ids.length === 0) return SQL_FALSE;
+    return sql<SqlBool>`${contactIdRef(ctx)} in (${sql.join([...ids])})`;
   }
   switch (shape) {
     case 'probe':
@@ -146,7 +180,20 @@ export function groupMemberSql(groupId: number, ctx: SqlContext, depth = 0): Raw
   const group = ctx.groups.get(groupId);
   if (!group || !group.active) return SQL_FALSE;
   if (group.kind === 'static' || group.criteria === null) return membershipExists([groupId], 'Added', ctx);
-  const matches = criteriaSql(group.criteria, ctx, depth);
+  if (group.membersAt) return materialisedMemberSql([groupId], ctx);
+  const memo = ctx.compiled?.get(ctx.subjectValues) ?? new Map<number, RawBuilder<SqlBool>>();
+  if (ctx.compiled && !ctx.compiled.has(ctx.subjectValues)) ctx.compiled.set(ctx.subjectValues, memo);
+  const known = memo.get(groupId);
+  if (known) return known;
+  const compiled = smartMemberSql(groupId, group, group.criteria, ctx, depth);
+  memo.set(groupId, compiled);
+  return compiled;
+}
+
+function smartMemberSql(groupId: number, group: GroupDef, criteria: Criteria, ctx: SqlContext, depth: number): RawBuilder<SqlBool> {
+  // Recorded for `explainClause` (it checks the attribute indexes inlined criteria rely on).
+  ctx.seen?.add(`t:${groupId}`);
+  const matches = criteriaSql(criteria, ctx, depth);
   // Probes for explicit Added / Removed rows only where such rows exist (the snapshot knows; `undefined`
   // means unknown, so probe).
   const added = group.hasAdded === false ? SQL_FALSE : membershipExists([groupId], 'Added', ctx, false);
@@ -177,9 +224,14 @@ export function criteriaSql(c: Criteria, ctx: SqlContext, depth = 0): RawBuilder
   if ('inGroup' in c) return groupMemberSql(c.inGroup, ctx, depth + 1);
   if ('subType' in c) {
     const a = nextAlias(ctx);
-    return sql<SqlBool>`exists (select 1 from ${sql.table(ctx.tables.contactSubType)} as ${sql.id(a)} where ${sql.ref(
-      `${a}.contact_id`,
-    )} = ${contactIdRef(ctx)} and ${sql.ref(`${a}.sub_type`)} = ${c.subType})`;
+    const key = `s:${c.subType}`;
+    ctx.seen?.add(key);
+    const test = sql`from ${sql.table(ctx.tables.contactSubType)} as ${sql.id(a)} where ${sql.ref(`${a}.contact_id`)} = ${contactIdRef(ctx)} and ${sql.ref(
+      `${a}.sub_type`,
+    )} = ${c.subType}`;
+    // A scalar probe keeps MariaDB from rewriting the test into an IN it materialises (see clause-shape.ts).
+    if (ctx.shapes?.get(key) === 'probe') return sql<SqlBool>`(select 1 ${test} limit 1) is not null`;
+    return sql<SqlBool>`exists (select 1 ${test})`;
   }
   const info = ctx.fields.get(c.field);
   if (!info) throw new Error(`unknown field '${c.field}'`);
@@ -205,10 +257,7 @@ export function criteriaSql(c: Criteria, ctx: SqlContext, depth = 0): RawBuilder
     case 'not in': {
       const values = c.value.map((v) => resolve(v, ctx)).filter((v): v is string | number => v !== null);
       if (values.length === 0) return c.op === 'in' ? SQL_FALSE : notNull;
-      const list = sql.join(values);
-      return c.op === 'in'
-        ? sql<SqlBool>`(${notNull} and ${col} in (${list}))`
-        : sql<SqlBool>`(${notNull} and ${col} not in (${list}))`;
+      return sql<SqlBool>`(${notNull} and ${valueListSql(col, values, info.type, c.op, ctx.dialect)})`;
     }
     default: {
       const value = resolve(c.value, ctx);

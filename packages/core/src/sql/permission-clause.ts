@@ -12,6 +12,8 @@ import { idListSql } from './id-list-sql.js';
 import {
   criteriaSql,
   groupMemberSql,
+  isConstant,
+  materialisedMemberSql,
   membershipExists,
   SQL_FALSE,
   SQL_TRUE,
@@ -20,17 +22,20 @@ import {
   sqlOr,
   type SqlContext,
 } from './membership-sql.js';
+import { criteriaTooDeep, objectTooDeep } from '../model/group-nesting.js';
 import type { ObjectRef } from '../model/policy-model.js';
 import { relatedSql } from './relationship-sql.js';
 
 /**
  * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
- * one `id in (...)`, static groups into one membership `exists`, so a tier with many entries stays one probe
+ * one `id in (...)`, static groups into one membership `exists` (materialised smart groups likewise), so a tier with many entries stays one probe
  * per kind.
  */
 function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
   const contactIds: number[] = [];
   const staticGroups: number[] = [];
+  const smartGroups = new Set<number>();
+  const materialisedGroups: number[] = [];
   const parts: RawBuilder<SqlBool>[] = [];
   for (const object of objects) {
     switch (object.type) {
@@ -61,7 +66,11 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
         const group = ctx.groups.get(object.groupId);
         if (!group || !group.active) break;
         if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
-        else parts.push(groupMemberSql(object.groupId, ctx));
+        else if (group.membersAt) materialisedGroups.push(object.groupId);
+        else if (!smartGroups.has(object.groupId)) {
+          smartGroups.add(object.groupId);
+          parts.push(groupMemberSql(object.groupId, ctx));
+        }
         break;
       }
       case 'entity':
@@ -71,6 +80,7 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
   const ids = [...new Set(contactIds)];
   if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect));
   if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
+  if (materialisedGroups.length > 0) parts.push(materialisedMemberSql([...new Set(materialisedGroups)].sort((a, b) => a - b), ctx));
   return sqlOr(parts);
 }
 
@@ -130,18 +140,57 @@ export function contactScopeFilters(contacts: ContactsConfig, alias: string, dom
 export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool> {
   const base = baseFilters(plan, contacts, ctx);
   if (plan.administrator) return sqlAnd(base);
-  let rest: RawBuilder<SqlBool> = SQL_FALSE;
+  const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
+  const union = unionSelect(plan, contacts, ctx);
+  if (union) return sqlAnd([...base, sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} in (${union})`, ...narrowed]);
+  return sqlAnd([...base, sqlOr(disjuncts(plan, ctx)), ...narrowed]);
+}
+
+/**
+ * With `ctx.unionOf`, and a clause that is an OR of several top-level disjuncts: `select id ... where <disjunct 1>
+ * union select id ... where <disjunct 2> ...`, each SELECT over its own alias. Each branch can drive from its own
+ * index (a country range, a membership list) and the database semi-joins the union once, instead of testing an OR
+ * of subqueries on every row. Null otherwise.
+ *
+ * @example
+ * ```ts
+ * const union = unionSelect(plan, contactsConfig, { ...ctx, unionOf: { table: 'rg_contact', alias: 'rg_u' } });
+ * ```
+ */
+export function unionSelect(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<unknown> | null {
+  if (!ctx.unionOf || plan.administrator) return null;
+  const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias };
+  const branches = disjuncts(plan, inner);
+  if (branches.length < 2) return null;
+  const innerBase = contactScopeFilters(contacts, inner.alias, plan.subject.domainId, plan.seesDeleted);
+  const id = sql.ref(`${inner.alias}.${ctx.idColumn}`);
+  const table = sql.table(ctx.unionOf.table);
+  return sql.join(
+    branches.map((b) => sql`select ${id} from ${table} as ${sql.id(inner.alias)} where ${sqlAnd([...innerBase, b])}`),
+    sql` union `,
+  );
+}
+
+/**
+ * The clause's tiers and widening adjustments as a list of predicates it is the OR of. Tiers fold from the
+ * lowest up: `R(i) = not deny(i) and (allow(i) or R(i+1))`, `R(after last) = false`; a tier without a deny adds
+ * its allow to the list instead of nesting.
+ */
+function disjuncts(plan: AccessPlan, ctx: SqlContext): RawBuilder<SqlBool>[] {
+  let rest: RawBuilder<SqlBool>[] = [];
+  // An entry naming a group nested too deep fails closed on its own (as in memory): a deny covers every
+  // contact, an allow none; the other entries compile as usual.
+  const failed = (object: ObjectRef): boolean => objectTooDeep(object, ctx.groups);
   for (const tier of tiersOf(plan.entries).reverse()) {
+    const objects = (effect: 'allow' | 'deny') => tier.filter((p) => p.entry.effect === effect).map((p) => p.entry.object);
     const allow = objectsSql(
-      tier.filter((p) => p.entry.effect === 'allow').map((p) => p.entry.object),
+      objects('allow').filter((o) => !failed(o)),
       ctx,
     );
-    const deny = objectsSql(
-      tier.filter((p) => p.entry.effect === 'deny').map((p) => p.entry.object),
-      ctx,
-    );
-    rest = sqlAnd([sqlNot(deny), sqlOr([allow, rest])]);
+    const deny = objects('deny').some(failed) ? SQL_TRUE : objectsSql(objects('deny'), ctx);
+    if (isConstant(deny, false)) rest = [allow, ...rest];
+    else rest = [sqlAnd([sqlNot(deny), sqlOr([allow, ...rest])])];
   }
-  const widened = sqlOr([rest, ...plan.adjust.widen.map((w) => criteriaSql(w.criteria, ctx))]);
-  return sqlAnd([...base, widened, ...plan.adjust.narrow.map((n) => criteriaSql(n.criteria, ctx))]);
+  const all = [...rest, ...plan.adjust.widen.filter((w) => !criteriaTooDeep(w.criteria, ctx.groups)).map((w) => criteriaSql(w.criteria, ctx))];
+  return all.filter((p) => !isConstant(p, false));
 }

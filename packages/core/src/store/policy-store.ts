@@ -220,6 +220,7 @@ async function readSnapshot(ctx: StoreContext, domainId: number): Promise<Policy
         active: flag(r.is_active),
         hasAdded: explicit.has(`${Number(r.id)}:Added`),
         hasRemoved: explicit.has(`${Number(r.id)}:Removed`),
+        membersAt: r.kind === 'smart' && r.members_at !== null && r.members_at !== undefined ? String(r.members_at) : null,
       },
     ]),
   );

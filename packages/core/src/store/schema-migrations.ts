@@ -165,6 +165,21 @@ function userSyncSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
     columnStep(dialect, t.groupContact, 'source', 'varchar(64)', exactText(dialect)),
     indexStep(dialect, t.groupContact, `${t.groupContact}_source_ix`, ['source', 'group_id', 'contact_id']),
     columnStep(dialect, t.userLink, 'suspended', 'integer', (c) => c.notNull().defaultTo(0)),
+ * The steps of `0004_group_members`: the table of materialised smart-group members (one row per group and member
+ * contact, read by the clause like a static group's memberships), and the time of each group's last full refresh
+ * (`members_at`, null while the group is not materialised: the clause then inlines its criteria).
+ */
+function groupMemberSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
+  return [
+    tableStep(dialect, t.groupMember, (db) =>
+      db.schema
+        .createTable(t.groupMember)
+        .addColumn('group_id', 'integer', (c) => c.notNull())
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${t.groupMember}_pk`, ['group_id', 'contact_id']),
+    ),
+    indexStep(dialect, t.groupMember, `${t.groupMember}_contact_ix`, ['contact_id', 'group_id']),
+    columnStep(dialect, t.group, 'members_at', 'varchar(32)'),
   ];
 }
 
@@ -174,7 +189,7 @@ function userSyncSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', '0002_relationships_delegation', '0003_exact_text', '0005_user_sync']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', ..., '0004_group_members', '0005_user_sync']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
@@ -183,6 +198,7 @@ export function engineMigrations(prefix: string, dialect: DialectKind): Record<s
     '0001_initial': stepMigration(initialSteps(t, dialect)),
     '0002_relationships_delegation': stepMigration(relationshipSteps(t, dialect)),
     '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
+    '0004_group_members': stepMigration(groupMemberSteps(t, dialect)),
     '0005_user_sync': stepMigration(userSyncSteps(t, dialect)),
   };
 }

@@ -141,7 +141,7 @@ export function columnStep(
   dialect: DialectKind,
   table: string,
   column: string,
-  type: 'integer' | 'varchar(64)' | 'varchar(255)',
+  type: 'integer' | 'varchar(32)' | 'varchar(64)' | 'varchar(255)',
   modify: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder = (c) => c,
 ): SchemaStep {
   return {

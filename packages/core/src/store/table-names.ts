@@ -6,6 +6,8 @@ export interface TableNames {
   readonly userLink: string;
   readonly group: string;
   readonly groupContact: string;
+  /** The materialised members of non-tokenized smart groups (migration `0004_group_members`). */
+  readonly groupMember: string;
   readonly role: string;
   readonly roleAssignment: string;
   readonly rolePermission: string;
@@ -33,6 +35,7 @@ export function tableNames(prefix: string): TableNames {
     userLink: `${prefix}user_link`,
     group: `${prefix}group`,
     groupContact: `${prefix}group_contact`,
+    groupMember: `${prefix}group_member`,
     role: `${prefix}role`,
     roleAssignment: `${prefix}role_assignment`,
     rolePermission: `${prefix}role_permission`,
