@@ -118,6 +118,7 @@ export type {
   UserLinkTable,
   GroupTable,
   GroupContactTable,
+  GroupMemberTable,
   RoleTable,
   RoleAssignmentTable,
   RolePermissionTable,

@@ -86,4 +86,36 @@ describe.each(dialects)('user sync batches on %s', (dialect) => {
     expect(await domain.userLinks().list({ limit: 100 })).toEqual(before);
     expect(await domain.userLinks().contactOf('t:9')).toBeNull();
   });
+
+  it('keeps materialised smart groups exact: members by field and by static membership follow the batch', async () => {
+    const admin = domain.admin('setup');
+    const vn = await admin.createGroup({ name: 'In VN', kind: 'smart', criteria: { field: 'country', op: '=', value: 'VN' } });
+    const staffLike = await admin.createGroup({ name: 'Staff members', kind: 'smart', criteria: { inGroup: staff } });
+    const viewer = await admin.createContact({ contactType: 'Individual', sortName: 'Viewer', attributes: {} });
+    await admin.createEntry({ effect: 'allow', operation: 'view', owner: { type: 'contact', id: viewer }, object: { type: 'group-members', groupId: vn } });
+    await admin.createEntry({ effect: 'allow', operation: 'edit', owner: { type: 'contact', id: viewer }, object: { type: 'group-members', groupId: staffLike } });
+    const materialised = (await domain.subject({ contactId: viewer }).explainClause('view')).materialised.map((m) => m.groupId);
+    expect(materialised, 'the smart groups are materialised (the clause reads their rows)').toContain(vn);
+    const result = await domain.admin('sync:test').applyUserSync({
+      source: 'test',
+      create: [{ userId: 't:m1', contactType: 'Individual', sortName: 'Materialised', attributes: { country: 'VN' } }],
+      memberships: [{ groupId: staff, userId: 't:m1', status: 'Added' }],
+    });
+    const created = result.created[0]?.contactId ?? 0;
+    const session = domain.subject({ contactId: viewer });
+    for (const op of ['view', 'edit'] as const) {
+      expect(await session.check(op, created), `${op}: in-memory decision`).toBe(true);
+      expect(await session.listIds(op, { limit: 1000 }), `${op}: the clause reads the materialised rows`).toContain(created);
+    }
+    // A field update and a membership removal through the sync leave both groups.
+    await domain.admin('sync:test').applyUserSync({
+      source: 'test',
+      update: [{ contactId: created, attributes: { country: 'FR' } }],
+      memberships: [{ groupId: staff, contactId: created, status: 'Removed' }],
+    });
+    for (const op of ['view', 'edit'] as const) {
+      expect(await session.check(op, created), `${op}: in-memory decision after the update`).toBe(false);
+      expect(await session.listIds(op, { limit: 1000 }), `${op}: clause after the update`).not.toContain(created);
+    }
+  });
 });

@@ -88,6 +88,22 @@ export interface GroupTable {
   kind: string;
   criteria: string | null;
   is_active: Flag;
+  /** When the group's materialised members were last recomputed in full; null while it is not materialised. */
+  members_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/**
+ * `rg_group_member`: the materialised members of non-tokenized smart groups (kept exact by every write through
+ * the API; a host writing its own contact table calls `refreshGroups()`). Read-only for hosts.
+ *
+ * @example
+ * ```ts
+ * await db.selectFrom('rg_group_member').select('contact_id').where('group_id', '=', 7).execute();
+ * ```
+ */
+export interface GroupMemberTable {
+  group_id: number;
+  contact_id: number;
 }
 
 /**
@@ -251,6 +267,7 @@ export interface RowguardTableRows {
   user_link: UserLinkTable;
   group: GroupTable;
   group_contact: GroupContactTable;
+  group_member: GroupMemberTable;
   role: RoleTable;
   role_assignment: RoleAssignmentTable;
   role_permission: RolePermissionTable;
@@ -277,6 +294,7 @@ export interface RowguardTables {
   rg_user_link: UserLinkTable;
   rg_group: GroupTable;
   rg_group_contact: GroupContactTable;
+  rg_group_member: GroupMemberTable;
   rg_role: RoleTable;
   rg_role_assignment: RoleAssignmentTable;
   rg_role_permission: RolePermissionTable;

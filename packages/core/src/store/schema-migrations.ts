@@ -165,6 +165,10 @@ function userSyncSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
     columnStep(dialect, t.groupContact, 'source', 'varchar(64)', exactText(dialect)),
     indexStep(dialect, t.groupContact, `${t.groupContact}_source_ix`, ['source', 'group_id', 'contact_id']),
     columnStep(dialect, t.userLink, 'suspended', 'integer', (c) => c.notNull().defaultTo(0)),
+  ];
+}
+
+/**
  * The steps of `0004_group_members`: the table of materialised smart-group members (one row per group and member
  * contact, read by the clause like a static group's memberships), and the time of each group's last full refresh
  * (`members_at`, null while the group is not materialised: the clause then inlines its criteria).
