@@ -16,7 +16,7 @@ const EXPECTED: Expected = {
   contact: { id: R, domain_id: R, contact_key: N, contact_type: R, sort_name: N, is_deleted: R },
   contact_sub_type: { contact_id: R, sub_type: R },
   user_link: { domain_id: R, user_id: R, contact_id: R, suspended: R },
-  group: { id: R, domain_id: R, name: R, kind: R, criteria: N, is_active: R, members_at: N },
+  group: { id: R, domain_id: R, name: R, kind: R, criteria: N, is_active: R, members_at: N, members_of: N },
   group_contact: { group_id: R, contact_id: R, status: R, source: N },
   group_member: { group_id: R, contact_id: R },
   role: { id: R, domain_id: R, name: R, is_administrator: R, is_active: R },

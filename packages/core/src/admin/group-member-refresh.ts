@@ -7,8 +7,9 @@
  * inlining them.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { referencedGroups } from '../model/criteria-schema.js';
+import { referencedGroups, type Criteria } from '../model/criteria-schema.js';
 import { tokenizedGroups, topological } from '../model/group-cost.js';
+import { groupFingerprints, materialisedAt } from '../model/group-fingerprint.js';
 import type { GroupDef } from '../model/policy-model.js';
 import { flag } from '../store/policy-store.js';
 import { groupMemberSql, SQL_TRUE, sqlAnd, type SqlContext } from '../sql/membership-sql.js';
@@ -18,21 +19,35 @@ import type { AdminDb } from './admin-writer.js';
 const ALIAS = 'rg_mc';
 
 /** The domain's groups as the clause sees them, read in the write's transaction. */
-async function readGroups(trx: AdminDb, ctx: AdminContext): Promise<Map<number, GroupDef>> {
+async function readGroups(trx: AdminDb, ctx: AdminContext): Promise<{ groups: Map<number, GroupDef>; fingerprints: Map<number, string> }> {
   const rows = await trx.selectFrom(ctx.tables.group).selectAll().where('domain_id', '=', ctx.domainId).execute();
-  return new Map(
+  const parsed = new Map(
     rows.map((r) => [
       Number(r.id),
       {
-        id: Number(r.id),
-        name: String(r.name),
-        kind: r.kind === 'smart' ? 'smart' : 'static',
-        criteria: r.kind === 'smart' && r.criteria ? JSON.parse(String(r.criteria)) : null,
-        active: flag(r.is_active),
-        membersAt: r.kind === 'smart' && r.members_at !== null && r.members_at !== undefined ? String(r.members_at) : null,
-      } satisfies GroupDef,
+        kind: r.kind === 'smart' ? ('smart' as const) : ('static' as const),
+        criteriaText: r.kind === 'smart' && r.criteria ? String(r.criteria) : null,
+        criteria: r.kind === 'smart' && r.criteria ? (JSON.parse(String(r.criteria)) as Criteria) : null,
+      },
     ]),
   );
+  const fingerprints = groupFingerprints(parsed);
+  return {
+    fingerprints,
+    groups: new Map(
+      rows.map((r) => [
+        Number(r.id),
+        {
+          id: Number(r.id),
+          name: String(r.name),
+          kind: r.kind === 'smart' ? 'smart' : 'static',
+          criteria: parsed.get(Number(r.id))?.criteria ?? null,
+          active: flag(r.is_active),
+          membersAt: materialisedAt(r, fingerprints),
+        } satisfies GroupDef,
+      ]),
+    ),
+  };
 }
 
 function contactTable(ctx: AdminContext): string {
@@ -84,7 +99,7 @@ function materialising(ctx: AdminContext, groups: ReadonlyMap<number, GroupDef>)
  * ```
  */
 export async function refreshGroupMembers(trx: AdminDb, ctx: AdminContext, ids: readonly number[] | 'all'): Promise<number> {
-  const groups = await readGroups(trx, ctx);
+  const { groups, fingerprints } = await readGroups(trx, ctx);
   if (ids !== 'all' && !materialising(ctx, groups)) return 0;
   const smart = new Map([...groups].filter(([, g]) => g.kind === 'smart' && g.criteria !== null));
   const tokenized = tokenizedGroups(new Map([...smart].map(([id, g]) => [id, g.criteria])));
@@ -118,7 +133,7 @@ export async function refreshGroupMembers(trx: AdminDb, ctx: AdminContext, ids: 
     await trx.deleteFrom(ctx.tables.groupMember).where('group_id', '=', id).execute();
     const membersAt = tokenized.has(id) ? null : now;
     if (membersAt) await insertMembers(trx, ctx, groups, group, SQL_TRUE);
-    await trx.updateTable(ctx.tables.group).set({ members_at: membersAt }).where('id', '=', id).execute();
+    await trx.updateTable(ctx.tables.group).set({ members_at: membersAt, members_of: membersAt ? (fingerprints.get(id) ?? null) : null }).where('id', '=', id).execute();
     groups.set(id, { ...group, membersAt });
     refreshed += 1;
   }
@@ -153,7 +168,7 @@ const CONTACTS_PER_REFRESH = 500;
 export async function refreshContactsMembers(trx: AdminDb, ctx: AdminContext, contactIds: readonly number[]): Promise<void> {
   const unique = [...new Set(contactIds)];
   if (unique.length === 0) return;
-  const groups = await readGroups(trx, ctx);
+  const { groups } = await readGroups(trx, ctx);
   const materialised = new Map([...groups].filter(([, g]) => g.kind === 'smart' && g.membersAt && g.criteria !== null));
   if (materialised.size === 0) return;
   const order = topological(materialised);

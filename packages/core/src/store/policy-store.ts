@@ -28,6 +28,7 @@ import type { TableNames } from './table-names.js';
 import type { RelationshipPermission, RelationshipRow, RelationshipTypeDef } from '../model/relationship-model.js';
 import { consistentRead } from './consistent-read.js';
 import { deepFreeze } from '../model/deep-freeze.js';
+import { groupFingerprints, materialisedAt } from '../model/group-fingerprint.js';
 
 /** Converts a database flag (0/1, boolean, '0'/'1', bigint string) to a boolean. */
 export function flag(value: unknown): boolean {
@@ -209,6 +210,14 @@ async function readSnapshot(ctx: StoreContext, domainId: number): Promise<Policy
     active: flag(r.is_active),
     source: 'entry',
   }));
+  const parsed = new Map(
+    groupRows.map((r) => [
+      Number(r.id),
+      { kind: r.kind === 'smart' ? ('smart' as const) : ('static' as const), criteriaText: r.criteria === null || r.criteria === undefined ? null : String(r.criteria), criteria: parseCriteria(r.criteria, Number(r.id)) },
+    ]),
+  );
+  // Materialised members count only when computed for the group's current definition (see groupFingerprints).
+  const fingerprints = groupFingerprints(parsed);
   const groups = new Map<number, GroupDef>(
     groupRows.map((r) => [
       Number(r.id),
@@ -216,11 +225,11 @@ async function readSnapshot(ctx: StoreContext, domainId: number): Promise<Policy
         id: Number(r.id),
         name: String(r.name),
         kind: r.kind === 'smart' ? 'smart' : 'static',
-        criteria: parseCriteria(r.criteria, Number(r.id)),
+        criteria: parsed.get(Number(r.id))?.criteria ?? null,
         active: flag(r.is_active),
         hasAdded: explicit.has(`${Number(r.id)}:Added`),
         hasRemoved: explicit.has(`${Number(r.id)}:Removed`),
-        membersAt: r.kind === 'smart' && r.members_at !== null && r.members_at !== undefined ? String(r.members_at) : null,
+        membersAt: materialisedAt(r, fingerprints),
       },
     ]),
   );

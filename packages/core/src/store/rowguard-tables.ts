@@ -90,6 +90,8 @@ export interface GroupTable {
   is_active: Flag;
   /** When the group's materialised members were last recomputed in full; null while it is not materialised. */
   members_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The fingerprint of the definition the materialised members were computed for. */
+  members_of: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

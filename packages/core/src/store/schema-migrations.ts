@@ -188,12 +188,21 @@ function groupMemberSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
 }
 
 /**
+ * The steps of `0006_group_member_fingerprint`: the fingerprint of the definition each smart group's materialised
+ * members were computed for (`members_of`, see `groupFingerprints`). Rows computed for another definition (criteria
+ * changed behind the write API) are ignored: the clause inlines the criteria until the group is refreshed.
+ */
+function groupMemberFingerprintSteps(t: TableNames, dialect: DialectKind): SchemaStep[] {
+  return [columnStep(dialect, t.group, 'members_of', 'varchar(64)')];
+}
+
+/**
  * The engine's migrations, in order. Migrations are code, keyed by a sortable name; each is a list of
  * idempotent steps (see `schema-steps.ts`), so a migration cut off part-way completes when it runs again.
  *
  * @example
  * ```ts
- * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', ..., '0004_group_members', '0005_user_sync']
+ * Object.keys(engineMigrations('rg_', 'sqlite')); // ['0001_initial', ..., '0005_user_sync', '0006_group_member_fingerprint']
  * ```
  */
 export function engineMigrations(prefix: string, dialect: DialectKind): Record<string, Migration> {
@@ -204,6 +213,7 @@ export function engineMigrations(prefix: string, dialect: DialectKind): Record<s
     '0003_exact_text': stepMigration(exactTextSteps(t, dialect)),
     '0004_group_members': stepMigration(groupMemberSteps(t, dialect)),
     '0005_user_sync': stepMigration(userSyncSteps(t, dialect)),
+    '0006_group_member_fingerprint': stepMigration(groupMemberFingerprintSteps(t, dialect)),
   };
 }
 
