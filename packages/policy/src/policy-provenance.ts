@@ -1,7 +1,13 @@
 import type { Rowguard } from '@rowguard/core';
-import type { Change } from './policy-diff.js';
 import type { NormalPolicy } from './policy-normal-form.js';
 import type { StateIds } from './policy-state-read.js';
+
+/** The part of a diff's change provenance reads (a structural view of `Change`, which imports this module). */
+interface ChangeRef {
+  readonly kind: string;
+  readonly action: 'create' | 'update' | 'delete';
+  readonly key: string;
+}
 
 /**
  * The audit action that marks a contact or a user link as created by a policy file. An apply writes one such row
@@ -118,7 +124,7 @@ export async function recordProvenance(
   engine: Rowguard,
   domainId: number,
   actor: string,
-  changes: readonly Change[],
+  changes: readonly ChangeRef[],
   ids: StateIds,
   desired: NormalPolicy,
 ): Promise<void> {
