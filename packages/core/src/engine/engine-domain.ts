@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { candidateSchema, type CandidateInput, type CreateDecision } from '../decide/create-check.js';
 import type { EngineInternals } from './engine-internals.js';
+import { consistencyTokenSchema, type ConsistencyToken } from '../model/cluster-config.js';
 import { PolicyError } from '../model/engine-errors.js';
 import type { AuditRecord, PolicyAdmin } from '../admin/policy-admin.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
@@ -11,6 +12,14 @@ import type { TableNames } from '../store/table-names.js';
 import { UserLinks } from '../store/user-links.js';
 import { findContacts, parseContactQuery, type ContactQuery, type ContactRecord } from './contact-query.js';
 
+function parseSubject(input: SubjectInput): SubjectInput {
+  const parsed = subjectInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
 /**
  * What a domain needs from the engine that made it (the `Rowguard` class provides it): the database and table
  * names (for the audit log) and the write API of a domain. Kept narrow so this file does not import the engine.
@@ -19,6 +28,10 @@ export interface DomainHost {
   readonly db: Kysely<any>;
   readonly tables: TableNames;
   adminFor(domainId: number, actor: string): PolicyAdmin;
+  /** Where a session without a consistency token reads (the primary, or a replica). */
+  readInternals(): EngineInternals;
+  /** Where a session given a consistency token reads. */
+  readInternalsAfter(token: ConsistencyToken): Promise<EngineInternals>;
 }
 
 /**
@@ -102,11 +115,30 @@ export class Domain {
    * ```
    */
   subject(input: SubjectInput): SubjectSession {
-    const parsed = subjectInputSchema.safeParse(input);
+    return new SubjectSession(this.#engine.readInternals(), this.id, parseSubject(input));
+  }
+
+  /**
+   * A decision session that sees at least everything a consistency token covers. With PostgreSQL replicas
+   * (`cluster: { kind: 'postgres-replicas' }`) it reads a replica once that replica has replayed the token
+   * (waiting at most `replicaWaitMs`), else the primary; the choice is made here, once, for the session's
+   * life. Without replicas it is {@link Domain.subject}. A malformed token throws {@link PolicyError}.
+   *
+   * @example
+   * ```ts
+   * await domain.admin('alice').createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
+   * const token = await rowguard.consistencyToken();
+   * const me = await domain.subjectAfter(token, { contactId: 7 });
+   * await me.check('view', 12); // true, on a replica that caught up or on the primary
+   * ```
+   */
+  async subjectAfter(token: ConsistencyToken, input: SubjectInput): Promise<SubjectSession> {
+    const subject = parseSubject(input);
+    const parsed = consistencyTokenSchema.safeParse(token);
     if (!parsed.success) {
-      throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+      throw new PolicyError('invalid_input', `invalid consistency token: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
     }
-    return new SubjectSession(this.#internals, this.id, parsed.data);
+    return new SubjectSession(await this.#engine.readInternalsAfter(parsed.data), this.id, subject);
   }
 
   /**

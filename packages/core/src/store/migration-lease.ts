@@ -1,10 +1,13 @@
 import { sql, type DialectAdapter, type Kysely, type MigrationLockOptions } from 'kysely';
 import { StorageError } from '../model/engine-errors.js';
 
-/** How long a migration lease lasts before another process may take it over (seconds). */
-export const MIGRATION_LEASE_SECONDS = 120;
-/** Longest wait for another process's lease to end, in milliseconds. */
-export const MIGRATION_LEASE_WAIT_MS = 2 * MIGRATION_LEASE_SECONDS * 1_000;
+/**
+ * How long a migration lease lasts unless renewed (seconds). The holder renews it every third of that while it
+ * migrates, so only a holder that died leaves it to run out.
+ */
+export const MIGRATION_LEASE_SECONDS = 10;
+/** Longest wait for the lease, in milliseconds (another process may be migrating a large table). */
+export const MIGRATION_LEASE_WAIT_MS = 30 * 60 * 1_000;
 
 /** Whether a MariaDB/MySQL error is a Galera certification conflict or a deadlock (running it again helps). */
 function isConflict(error: unknown): boolean {
@@ -21,13 +24,21 @@ function isConflict(error: unknown): boolean {
  * free, else the Unix time (seconds) when the holder's lease ends. Taking the lock is one autocommitted
  * `UPDATE ... WHERE id = ? AND (is_locked = 0 OR is_locked < now)`: on one server the row lock makes it atomic;
  * on Galera two nodes that both update the row conflict at certification, one of them gets a deadlock error
- * and tries again, so exactly one holds the lease. A holder that dies (process or node killed) leaves the
- * lease to expire after {@link MIGRATION_LEASE_SECONDS}; the steps of every migration are idempotent, so a
+ * and tries again, so exactly one holds the lease. The holder renews it (through the pool, since its own
+ * connection is busy migrating) every third of {@link MIGRATION_LEASE_SECONDS}; a holder that dies (process or
+ * node killed) leaves it to run out within that time. The steps of every migration are idempotent, so a
  * migration cut off part-way completes under the next holder. Release writes 0 only where the row still holds
  * this holder's expiry.
  */
 class MigrationLease {
+  readonly #pool: Kysely<any>;
   #expiry = 0;
+  #renewal: ReturnType<typeof setInterval> | undefined;
+  #renewing: Promise<void> = Promise.resolve();
+
+  constructor(pool: Kysely<any>) {
+    this.#pool = pool;
+  }
 
   async acquire(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
     const started = Date.now();
@@ -40,6 +51,10 @@ class MigrationLease {
           where ${sql.ref('id')} = ${options.lockRowId} and (${sql.ref('is_locked')} = 0 or ${sql.ref('is_locked')} < ${now})`.execute(db);
         if (Number(result.numAffectedRows ?? 0n) === 1) {
           this.#expiry = expiry;
+          this.#renewal = setInterval(() => {
+            this.#renewing = this.#renew(options).catch(() => undefined);
+          }, (MIGRATION_LEASE_SECONDS * 1_000) / 3);
+          this.#renewal.unref();
           return;
         }
       } catch (error) {
@@ -52,7 +67,20 @@ class MigrationLease {
     }
   }
 
+  /** Moves the lease's end forward, if this holder still has it. */
+  async #renew(options: MigrationLockOptions): Promise<void> {
+    const held = this.#expiry;
+    if (held === 0) return;
+    const expiry = Math.max(held + 1, Math.floor(Date.now() / 1_000) + MIGRATION_LEASE_SECONDS);
+    const result = await sql`update ${lockTable(options)} set ${sql.ref('is_locked')} = ${expiry}
+      where ${sql.ref('id')} = ${options.lockRowId} and ${sql.ref('is_locked')} = ${held}`.execute(this.#pool);
+    if (this.#expiry === held && Number(result.numAffectedRows ?? 0n) === 1) this.#expiry = expiry;
+  }
+
   async release(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    if (this.#renewal !== undefined) clearInterval(this.#renewal);
+    this.#renewal = undefined;
+    await this.#renewing;
     if (this.#expiry === 0) return;
     const expiry = this.#expiry;
     this.#expiry = 0;
@@ -76,7 +104,7 @@ function lockTable(options: MigrationLockOptions) {
  * ```
  */
 export function leasedMigrationLock(db: Kysely<any>): Kysely<any> {
-  const lease = new MigrationLease();
+  const lease = new MigrationLease(db);
   const executor = db.getExecutor();
   const base = executor.adapter;
   const adapter = new Proxy(base, {
