@@ -9,10 +9,21 @@ export const MIGRATION_LEASE_SECONDS = 10;
 /** Longest wait for the lease, in milliseconds (another process may be migrating a large table). */
 export const MIGRATION_LEASE_WAIT_MS = 30 * 60 * 1_000;
 
-/** Whether a MariaDB/MySQL error is a Galera certification conflict or a deadlock (running it again helps). */
-function isConflict(error: unknown): boolean {
-  const { errno, code } = (error ?? {}) as { errno?: unknown; code?: unknown };
-  return errno === 1213 || code === 'ER_LOCK_DEADLOCK';
+/**
+ * Whether a MariaDB/MySQL error (or one it caused) is a Galera certification conflict or a deadlock, which
+ * running the statement again resolves.
+ *
+ * @example
+ * ```ts
+ * isMigrationConflict(Object.assign(new Error('Deadlock found'), { errno: 1213 })); // true
+ * ```
+ */
+export function isMigrationConflict(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const { errno, code } = e as { errno?: unknown; code?: unknown };
+    if (errno === 1213 || code === 'ER_LOCK_DEADLOCK') return true;
+  }
+  return false;
 }
 
 /**
@@ -58,7 +69,7 @@ class MigrationLease {
           return;
         }
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isMigrationConflict(error)) throw error;
       }
       if (Date.now() - started > MIGRATION_LEASE_WAIT_MS) {
         throw new StorageError('taking the migration lease', new Error(`another process held it for more than ${MIGRATION_LEASE_WAIT_MS} ms`));

@@ -5,7 +5,7 @@ import { StorageError } from '../model/engine-errors.js';
 import { exactTextSteps } from './exact-collation-migration.js';
 import { columnStep, exactText, existingColumns, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
 import { schemaScopedIntrospection } from './schema-scoped-introspection.js';
-import { leasedMigrationLock } from './migration-lease.js';
+import { isMigrationConflict, leasedMigrationLock } from './migration-lease.js';
 import { tableNames, type TableNames } from './table-names.js';
 
 /** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */
@@ -207,8 +207,15 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
     migrationLockTableName: t.migrationLock,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw new StorageError('migrating the schema', error);
+  // On Galera, processes migrating through several nodes at once may collide on the migrator's own rows (its
+  // lock row, its table of applied migrations): a certification conflict. Every step is idempotent, so the
+  // whole run is repeated, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) break;
+    if (attempt >= 5 || !isMigrationConflict(error)) throw new StorageError('migrating the schema', error);
+    await new Promise((done) => setTimeout(done, 50 * attempt));
+  }
 
   await addAttributeColumns(db, dialect, config);
 }
