@@ -10,6 +10,8 @@
 # Usage: scripts/clusters.sh start|stop|status|restart galera|pg|all
 #        scripts/clusters.sh start-node galera N   (start one killed node again and wait until it is Synced)
 #        scripts/clusters.sh pid galera N | pid pg primary|standby
+#        scripts/clusters.sh kill galera N | kill pg primary|standby   (SIGKILL, for failure tests)
+#        scripts/clusters.sh promote pg   (promote the standby; `start pg` makes the pair again afterwards)
 #
 # `start` is idempotent: nodes already up are left alone; a cluster left behind by a killed run is recovered
 # (Galera: the bootstrap node is chosen from grastate.dat / safe_to_bootstrap, the others rejoin by state
@@ -237,7 +239,13 @@ pg_up() { # starts a node whose data dir exists; waits until it accepts connecti
   local n=$1 d; d=$(ppath "$n")
   if [ -z "$(ppid "$n" || true)" ]; then
     log "pg $n: starting on port $(pport "$n")"
-    as_user postgres "$PGBIN/pg_ctl" -D "$d" -l "$PDIR/$n.log" -w -t 120 start >/dev/null 9>&- || { tail -n 20 "$PDIR/$n.log" >&2; return 1; }
+    # A postmaster killed a moment ago may leave backends that still hold its shared memory: try again.
+    local tries=0
+    until as_user postgres "$PGBIN/pg_ctl" -D "$d" -l "$PDIR/$n.log" -w -t 120 start >/dev/null 9>&-; do
+      tries=$((tries + 1))
+      [ $tries -lt 5 ] || { tail -n 20 "$PDIR/$n.log" >&2; return 1; }
+      sleep 2
+    done
   fi
   local until=$((SECONDS + 60))
   until psql_on "$n" 'select 1' >/dev/null; do [ $SECONDS -lt $until ] || return 1; sleep 0.3; done
@@ -347,7 +355,7 @@ what=${2:-all}
 mkdir -p "$BASE"
 # One invocation at a time (parallel test files may all ask for the clusters).
 exec 9>"$BASE/.lock"
-if [ "$cmd" != status ] && [ "$cmd" != pid ]; then flock 9; fi
+case "$cmd" in status | pid | kill) ;; *) flock 9 ;; esac
 
 run_for() {
   case "$what" in
@@ -366,6 +374,18 @@ case "$cmd" in
   start-node)
     [ "$what" = galera ] || die "start-node works for galera only"
     galera_start_node "${3:?node number}"
+    ;;
+  kill)
+    p=$(case "$what" in galera) gpid "${3:?node number}" ;; pg) ppid "${3:?primary or standby}" ;; esac || true)
+    [ -n "$p" ] || die "$what ${3:-} is not running"
+    kill -9 "$p"
+    while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+    log "$what ${3}: killed (pid $p)"
+    ;;
+  promote)
+    [ "$what" = pg ] || die "promote works for pg only"
+    as_user postgres "$PGBIN/pg_ctl" -D "$(ppath standby)" -w -t 60 promote >/dev/null 9>&-
+    log "pg standby: promoted"
     ;;
   pid)
     case "$what" in
