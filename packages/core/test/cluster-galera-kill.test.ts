@@ -1,78 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusters, ensureCluster, freshGaleraDatabase, galeraDb, galeraUrl, lockClusterSuite } from './support/cluster-servers.js';
+import { clusters, ensureCluster, freshGaleraDatabase, lockClusterSuite } from './support/cluster-servers.js';
+import { applyOn, CLI, storedPolicy, writePolicyFiles } from './support/cluster-policy-files.js';
 
 // A Galera node SIGKILLed in the middle of `rowguard apply` on it, again and again: after each kill, the policy
 // on every surviving node is the old one or the new one, never a mix; the killed node rejoins (state transfer)
 // and holds the same policy as the others.
 const up = await ensureCluster('galera');
 const KILLS = Number(process.env.ROWGUARD_CLUSTER_KILLS ?? 20);
-const CLI = resolve(import.meta.dirname, '../../cli/dist/rowguard-bin.js');
-const ENTRIES = 80;
-
-/** Two versions of one policy: the same keys, every entry and membership different. */
-function policyFile(version: 'A' | 'B'): object {
-  const groups = Array.from({ length: 10 }, (_, g) => ({
-    name: `G${g}`,
-    kind: 'static',
-    members: Array.from({ length: 30 }, (_, c) => `k${c}`).filter((_, c) => (c + g + (version === 'A' ? 0 : 1)) % 3 === 0),
-  }));
-  return {
-    version: 1,
-    domain: 'kill',
-    attributes: { country: { type: 'text' } },
-    contacts: Array.from({ length: 30 }, (_, c) => ({ key: `k${c}`, name: `Contact ${c}`, attributes: { country: c % 2 === 0 ? 'FR' : 'VN' } })),
-    groups,
-    entries: Array.from({ length: ENTRIES }, (_, i) => ({
-      key: `e${i}`,
-      effect: 'allow',
-      operation: version === 'A' ? 'view' : 'edit',
-      owner: { group: `G${i % 10}` },
-      object: { members: `G${(i + 1) % 10}` },
-      priority: version === 'A' ? i : i + 100,
-    })),
-  };
-}
-
-/** The stored policy on node `node` (a causal read, on a new connection), as one comparable text. */
-async function storedPolicy(node: number, database: string): Promise<string> {
-  const { db } = galeraDb(node, database, 1);
-  try {
-    return await readPolicy(db);
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function readPolicy(db: Kysely<any>): Promise<string> {
-  const entries = await sql<{ k: string; o: string; p: number }>`set statement wsrep_sync_wait = 1 for
-    select e.entry_key as k, e.operation as o, e.priority as p from rg_entry e join rg_domain d on d.id = e.domain_id
-    where d.name = 'kill' order by e.entry_key`.execute(db);
-  const members = await sql<{ g: string; c: string }>`set statement wsrep_sync_wait = 1 for
-    select g.name as g, c.contact_key as c from rg_group_contact m join rg_group g on g.id = m.group_id join rg_contact c on c.id = m.contact_id
-    join rg_domain d on d.id = g.domain_id where d.name = 'kill' and m.status = 'Added' order by g.name, c.contact_key`.execute(db);
-  return JSON.stringify([entries.rows.map((r) => [r.k, r.o, Number(r.p)]), members.rows.map((r) => [r.g, r.c])]);
-}
-
-/** Runs `rowguard apply --prune` against a node (so memberships the file drops go too); `killAfterMs` SIGKILLs that node's server meanwhile. */
-async function applyOn(node: number, database: string, file: string, killAfterMs?: number): Promise<{ code: number | null; ms: number; output: string }> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'apply', file, '--db', galeraUrl(node, database), '--prune', '--force', '--quiet', '--connect-timeout', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  if (killAfterMs !== undefined) {
-    await new Promise((done) => setTimeout(done, killAfterMs));
-    await clusters('kill', 'galera', String(node));
-  }
-  const code = await exited;
-  return { code, ms: Date.now() - started, output };
-}
 
 describe.runIf(up)('a Galera node killed in the middle of rowguard apply on it', () => {
   let release: () => void;
@@ -84,10 +19,7 @@ describe.runIf(up)('a Galera node killed in the middle of rowguard apply on it',
     release = await lockClusterSuite();
     await ensureCluster('galera');
     database = await freshGaleraDatabase('galkill');
-    const dir = mkdtempSync(join(tmpdir(), 'rowguard-kill-'));
-    files = { A: join(dir, 'policy-a.json'), B: join(dir, 'policy-b.json') };
-    writeFileSync(files.A, JSON.stringify(policyFile('A')));
-    writeFileSync(files.B, JSON.stringify(policyFile('B')));
+    files = writePolicyFiles();
   }, 600_000);
   afterAll(async () => {
     // Leave the cluster whole for later runs.

@@ -6,6 +6,7 @@ import { createRowguard, WriteConflictError, type Domain, type Rowguard, type Ro
 import { clusterDifferential } from './support/cluster-differential.js';
 import { ensureCluster, freshGaleraDatabase, galeraDb, galeraUrl, lockClusterSuite } from './support/cluster-servers.js';
 import { startEntryWriter } from './support/cluster-writer-process.js';
+import { applyOn, storedPolicy, writePolicyFiles } from './support/cluster-policy-files.js';
 
 // A three-node MariaDB Galera cluster (scripts/clusters.sh, started here when it is not running): rowguard's
 // schema suits Galera, the differential property holds on a node other than the one written, decisions on
@@ -225,4 +226,42 @@ describe.runIf(up)('rowguard on a three-node MariaDB Galera cluster', () => {
     expect(retries).toBeGreaterThanOrEqual(3 * refused.length);
     expect(abortsSeen).toBeGreaterThanOrEqual(retries + refused.length);
   }, 120_000);
+
+  it('rowguard apply of two policies on nodes 1 and 2 at once: each commits whole (after retries) or fails typed; every node holds one of them', async () => {
+    const files = writePolicyFiles();
+    const certFailures = async () => {
+      const { db } = galeraDb(1, database, 1);
+      try {
+        const { rows } = await sql<{ Value: string }>`show global status like 'wsrep_local_cert_failures'`.execute(db);
+        return Number(rows[0]?.Value ?? 0);
+      } finally {
+        await db.destroy();
+      }
+    };
+    // The first apply creates everything; the versions as stored are the reference.
+    expect((await applyOn(1, database, files.A)).code).toBe(0);
+    const stateA = await storedPolicy(1, database);
+    expect((await applyOn(1, database, files.B)).code).toBe(0);
+    const stateB = await storedPolicy(2, database);
+    const tally = { rounds: 0, committed: 0, refused: 0 };
+    const conflictsBefore = await certFailures();
+    for (let round = 0; round < 4; round++) {
+      const [a, b] = await Promise.all([applyOn(1, database, files.A), applyOn(2, database, files.B)]);
+      for (const r of [a, b]) {
+        // 0: applied; 3 with WriteConflictError: refused after its retries. Anything else fails the test.
+        if (r.code === 0) tally.committed++;
+        else if (r.code === 3 && /WriteConflictError|aborted by a conflict/.test(r.output)) tally.refused++;
+        else throw new Error(`rowguard apply failed: exit ${r.code}: ${r.output}`);
+      }
+      const states = await Promise.all([1, 2, 3].map((n) => storedPolicy(n, database)));
+      expect(new Set(states).size, `round ${round}: the nodes agree`).toBe(1);
+      expect([stateA, stateB]).toContain(states[0]);
+      tally.rounds++;
+    }
+    console.log(
+      `[cluster galera] concurrent applies: ${tally.rounds} rounds of two applies on two nodes, ${tally.committed} committed, ${tally.refused} refused (WriteConflictError); ` +
+        `node 1 counted ${(await certFailures()) - conflictsBefore} certification failures`,
+    );
+    expect(tally.committed).toBeGreaterThanOrEqual(tally.rounds);
+  }, 180_000);
 });

@@ -106,7 +106,9 @@ export class Domain {
 
   /**
    * A decision session for a subject: `{ contactId }`, `{ userId }` or `{}` (anonymous). Invalid input throws
-   * {@link PolicyError} at once.
+   * {@link PolicyError} at once. With PostgreSQL replicas (`cluster: { kind: 'postgres-replicas' }`) it reads a
+   * replica (or the primary, with `untokenedReads: 'primary'`) and may lag the primary by the replication
+   * delay; use {@link Domain.subjectAfter} with a consistency token to see a given write.
    *
    * @example
    * ```ts
