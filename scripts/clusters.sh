@@ -135,6 +135,18 @@ galera_wait_synced() {
 
 grastate() { local f; f=$(gnode "$1")/data/grastate.dat; [ -f "$f" ] && awk -v k="$2:" '$1==k {print $2}' "$f"; }
 
+# After a kill, grastate.dat holds no position (seqno -1) and the node would need a full state transfer (SST).
+# `mariadbd --wsrep-recover` reads the last committed position from InnoDB: started from it, the node gets
+# only the write sets it missed (IST) from the others. Prints the start option, or nothing.
+galera_recovered_position() {
+  local i=$1 d pos; d=$(gnode "$i")
+  [ "$(grastate "$i" seqno || true)" = -1 ] || return 0
+  rm -f "$d/recover.log"
+  mariadbd --defaults-file="$d/my.cnf" --wsrep-recover --log-error="$d/recover.log" </dev/null >/dev/null 2>&1 9>&- || return 0
+  pos=$(grep -o 'Recovered position: [0-9a-f-]*:[0-9]*' "$d/recover.log" 2>/dev/null | tail -n1 | awk '{print $3}')
+  case "$pos" in 00000000-0000-0000-0000-000000000000:* | *:-1 | "") ;; *) echo "--wsrep-start-position=$pos" ;; esac
+}
+
 galera_start_node() { # joins node i to the running cluster
   local i=$1
   if [ -n "$(gpid "$i" || true)" ]; then galera_wait_synced "$i" && return 0; fi
@@ -142,7 +154,7 @@ galera_start_node() { # joins node i to the running cluster
   # A node that was killed would come back under its old member id, which the others keep until they time
   # it out: a fresh id joins at once.
   rm -f "$(gnode "$i")/data/gvwstate.dat"
-  galera_launch "$i"
+  galera_launch "$i" "$(galera_recovered_position "$i")"
   if ! galera_wait_synced "$i"; then
     log "galera node$i: did not join; retrying with a full state transfer (grastate.dat removed)"
     local p; p=$(gpid "$i" || true); [ -n "$p" ] && kill -9 "$p" 2>/dev/null

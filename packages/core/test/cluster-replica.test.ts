@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRowguard, PolicyError, type Domain, type Rowguard } from '../src/index.js';
 import { clusterDifferential } from './support/cluster-differential.js';
+import { bulkContacts } from './support/bulk-contacts.js';
 import { clusters, ensureCluster, freshPgSchema, lockClusterSuite, pgDb, pgUrl } from './support/cluster-servers.js';
 import { startEntryWriter } from './support/cluster-writer-process.js';
 
@@ -11,7 +12,7 @@ import { startEntryWriter } from './support/cluster-writer-process.js';
 // primary dies and the standby is promoted, decisions go on against the new primary.
 const up = await ensureCluster('pg');
 const ATTRIBUTES = { country: { type: 'text' }, state: { type: 'text' }, age: { type: 'integer' } } as const;
-const DIFFERENTIAL_BUDGET_MS = Number(process.env.ROWGUARD_CLUSTER_DIFF_MS ?? 25_000);
+const DIFFERENTIAL_BUDGET_MS = Number(process.env.ROWGUARD_CLUSTER_DIFF_MS ?? 15_000);
 const FRESHNESS_MS = Number(process.env.ROWGUARD_CLUSTER_FRESHNESS_MS ?? 12_000);
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -79,11 +80,7 @@ describe.runIf(up)('rowguard on a PostgreSQL primary with a hot standby', () => 
     const d = await engine.domain('freshness');
     const admin = d.admin('setup');
     const subject = await admin.createContact({ contactType: 'Individual', attributes: { country: 'FR' } });
-    const contacts = await admin.transaction(async (tx) => {
-      const ids: number[] = [];
-      for (let i = 0; i < 3000; i++) ids.push(await tx.createContact({ contactType: 'Individual', attributes: { country: 'VN' } }));
-      return ids;
-    });
+    const contacts = await bulkContacts(primary, d.id, 3000, 'fresh-');
     const withSchema = (url: string) => `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const writer = startEntryWriter({ url: withSchema(pgUrl('primary')), replicaUrl: withSchema(pgUrl('standby')), domain: 'freshness', subject, contacts, durationMs: FRESHNESS_MS });
     let running = true;

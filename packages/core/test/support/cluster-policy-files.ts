@@ -53,20 +53,45 @@ async function readPolicy(db: Kysely<any>): Promise<string> {
   return JSON.stringify([entries.rows.map((r) => [r.k, r.o, Number(r.p)]), members.rows.map((r) => [r.g, r.c])]);
 }
 
-/** Runs `rowguard apply --prune` against a node (so memberships the file drops go too); `killAfterMs` SIGKILLs that node's server meanwhile. */
-export async function applyOn(node: number, database: string, file: string, killAfterMs?: number): Promise<{ code: number | null; ms: number; output: string }> {
+/** When to kill the node during an apply: once the apply reports its first write, plus `extraMs`. */
+export interface KillPlan {
+  readonly extraMs: number;
+}
+
+/**
+ * Runs `rowguard apply --prune` against a node (so memberships the file drops go too). With `kill`, the node's
+ * server is SIGKILLed once the apply reports (progress output) that its transaction began writing, plus
+ * `extraMs`; `beforeExit` tells whether the apply process was still running when the kill was sent.
+ */
+export async function applyOn(
+  node: number,
+  database: string,
+  file: string,
+  kill?: KillPlan,
+): Promise<{ code: number | null; ms: number; output: string; beforeExit: boolean }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'apply', file, '--db', galeraUrl(node, database), '--prune', '--force', '--quiet', '--connect-timeout', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'apply', file, '--db', galeraUrl(node, database), '--prune', '--force', '--connect-timeout', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  if (killAfterMs !== undefined) {
-    await new Promise((done) => setTimeout(done, killAfterMs));
+  let ended = false;
+  let writing: () => void = () => undefined;
+  const firstWrite = new Promise<void>((done) => (writing = done));
+  const collect = (c: Buffer) => {
+    output += c.toString();
+    // The progress line of the first change: the transaction is open and writing.
+    if (/applying .*: \d+\/\d+/.test(output)) writing();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => ((ended = true), writing(), done(code))));
+  let beforeExit = false;
+  if (kill) {
+    await firstWrite;
+    if (kill.extraMs > 0) await new Promise((done) => setTimeout(done, kill.extraMs));
+    beforeExit = !ended;
     await clusters('kill', 'galera', String(node));
   }
   const code = await exited;
-  return { code, ms: Date.now() - started, output };
+  return { code, ms: Date.now() - started, output, beforeExit };
 }
 
 /** Writes the two policy versions to a temporary folder and returns their paths. */
