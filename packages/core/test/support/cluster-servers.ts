@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -55,20 +55,40 @@ async function pgPairReady(): Promise<boolean> {
 }
 
 /**
- * Makes sure a cluster runs, starting it with the project script when it does not. Returns false (with a note)
- * when it cannot be had and CI is not 'true'; under CI=true a cluster that cannot be started fails the suite.
+ * Whether a cluster suite can run: the cluster answers already, or the project script can start it (root,
+ * the server binaries present). Starts nothing (call it at import time; {@link ensureCluster} starts the
+ * cluster once the suite lock is held). When it cannot run: under CI=true this throws (cluster suites are
+ * mandatory there); otherwise it notes why and returns false, and the suite is skipped.
  */
-export async function ensureCluster(kind: 'galera' | 'pg'): Promise<boolean> {
+export async function clusterPossible(kind: 'galera' | 'pg'): Promise<boolean> {
   if (kind === 'galera' ? await galeraReady() : await pgPairReady()) return true;
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (the script runs the servers as mysql / postgres)');
+  if (!existsSync(CLUSTERS_SCRIPT)) missing.push(CLUSTERS_SCRIPT);
+  if (kind === 'galera') {
+    if (!existsSync('/usr/sbin/mariadbd')) missing.push('mariadbd (mariadb-server)');
+    if (!existsSync('/usr/lib/galera/libgalera_smm.so') && !existsSync('/usr/bin/apt-get')) missing.push('galera-4 (and apt-get to install it)');
+  } else if (!existsSync(`${process.env.ROWGUARD_PG_BIN ?? '/usr/lib/postgresql/15/bin'}/pg_ctl`)) {
+    missing.push('PostgreSQL 15 binaries (/usr/lib/postgresql/15/bin)');
+  }
+  if (missing.length === 0) return true;
+  const message = `the ${kind} cluster cannot be started here: missing ${missing.join(', ')}`;
+  if (process.env.CI === 'true') throw new Error(`${message} (cluster suites are mandatory under CI=true)`);
+  console.warn(`[rowguard tests] ${message}; skipping the ${kind} cluster suite (mandatory under CI=true)`);
+  return false;
+}
+
+/**
+ * Makes sure a cluster runs, starting it with the project script (`start`, idempotent) when it does not.
+ * Call it with the suite lock held. Throws when the cluster cannot be started.
+ */
+export async function ensureCluster(kind: 'galera' | 'pg'): Promise<void> {
+  if (kind === 'galera' ? await galeraReady() : await pgPairReady()) return;
   try {
     await clusters('start', kind);
   } catch (error) {
-    const message = `the ${kind} cluster could not be started with scripts/clusters.sh: ${(error as { stderr?: string }).stderr ?? String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${message} (cluster suites are mandatory under CI=true)`);
-    console.warn(`[rowguard tests] ${message}; skipping the ${kind} cluster suite (mandatory under CI=true)`);
-    return false;
+    throw new Error(`the ${kind} cluster could not be started with scripts/clusters.sh: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }
-  return true;
 }
 
 const LOCK_DIR = join(process.env.ROWGUARD_CLUSTER_DIR ?? '/var/tmp/rowguard-clusters', '.suite-lock');
