@@ -123,9 +123,11 @@ galera_launch() {
 
 # Waits until node i answers and is Synced in a Primary component (or the deadline passes).
 galera_wait_synced() {
-  local i=$1 until=$((SECONDS + WAIT_S))
+  local i=$1 until=$((SECONDS + ${2:-$WAIT_S}))
   while [ $SECONDS -lt $until ]; do
     if gready "$i"; then return 0; fi
+    # Voted inconsistent by the cluster: it will not get there by waiting.
+    [ "$(gvar "$i" wsrep_local_state_comment)" = Inconsistent ] && return 1
     # A node that exited is not coming: stop waiting (mariadbd writes its pid file within a second or two).
     if [ -z "$(gpid "$i" || true)" ]; then sleep 2; [ -z "$(gpid "$i" || true)" ] && return 1; fi
     sleep 0.3
@@ -147,9 +149,24 @@ galera_recovered_position() {
   case "$pos" in 00000000-0000-0000-0000-000000000000:* | *:-1 | "") ;; *) echo "--wsrep-start-position=$pos" ;; esac
 }
 
+# Kills every process of node i (the pid file's and the launch's) and waits until they are gone.
+galera_kill_node() {
+  local i=$1 d p; d=$(gnode "$i")
+  for p in $(cat "$d/mysqld.pid" "$d/launch.pid" 2>/dev/null | sort -u); do
+    runs "$p" "$d/my.cnf" && kill -9 "$p" 2>/dev/null
+  done
+  while [ -n "$(gpid "$i" || true)" ]; do sleep 0.2; done
+}
+
 galera_start_node() { # joins node i to the running cluster
   local i=$1
-  if [ -n "$(gpid "$i" || true)" ]; then galera_wait_synced "$i" && return 0; fi
+  if [ -n "$(gpid "$i" || true)" ]; then
+    galera_wait_synced "$i" 90 && return 0
+    # Running but not joining (Inconsistent, Disconnected): start it again with a full state transfer.
+    log "galera node$i: running but not Synced; restarting it with a full state transfer"
+    galera_kill_node "$i"
+    rm -f "$(gnode "$i")/data/grastate.dat"
+  fi
   galera_init_node "$i"
   # A node that was killed would come back under its old member id, which the others keep until they time
   # it out: a fresh id joins at once.
@@ -157,8 +174,7 @@ galera_start_node() { # joins node i to the running cluster
   galera_launch "$i" "$(galera_recovered_position "$i")"
   if ! galera_wait_synced "$i"; then
     log "galera node$i: did not join; retrying with a full state transfer (grastate.dat removed)"
-    local p; p=$(gpid "$i" || true); [ -n "$p" ] && kill -9 "$p" 2>/dev/null
-    while [ -n "$(gpid "$i" || true)" ]; do sleep 0.2; done
+    galera_kill_node "$i"
     rm -f "$(gnode "$i")/data/grastate.dat" "$(gnode "$i")/data/galera.cache"
     galera_launch "$i"
     galera_wait_synced "$i" || { tail -n 30 "$(gnode "$i")/error.log" >&2; die "galera node$i did not reach Synced"; }
