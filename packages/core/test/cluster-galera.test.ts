@@ -118,7 +118,7 @@ describe.runIf(up)('rowguard on a three-node MariaDB Galera cluster', () => {
     const domain = await setup.engine.domain('freshness');
     const admin = domain.admin('setup');
     const subject = await admin.createContact({ contactType: 'Individual', attributes: { country: 'FR' } });
-    const contacts = await bulkContacts(setup.db, domain.id, 4000, 'fresh-');
+    const contacts = await bulkContacts(setup.db, domain.id, 8000, 'fresh-');
     const readers = [2, 3].map((node) => engineOn(node, database));
     // The control: node 3 without causal reads (what the setting prevents); counted, not asserted.
     const control = engineOn(3, database, { cluster: { kind: 'single' } });

@@ -80,7 +80,7 @@ describe.runIf(up)('rowguard on a PostgreSQL primary with a hot standby', () => 
     const d = await engine.domain('freshness');
     const admin = d.admin('setup');
     const subject = await admin.createContact({ contactType: 'Individual', attributes: { country: 'FR' } });
-    const contacts = await bulkContacts(primary, d.id, 6000, 'fresh-');
+    const contacts = await bulkContacts(primary, d.id, 8000, 'fresh-');
     const withSchema = (url: string) => `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const writer = startEntryWriter({ url: withSchema(pgUrl('primary')), replicaUrl: withSchema(pgUrl('standby')), domain: 'freshness', subject, contacts, durationMs: FRESHNESS_MS });
     let running = true;
