@@ -74,6 +74,15 @@ export {
   type AttributeType,
 } from './model/engine-config.js';
 export { domainNameSchema } from './model/domain-name.js';
+export {
+  clusterConfigSchema,
+  consistencyTokenSchema,
+  type ClusterConfig,
+  type ClusterConfigInput,
+  type ConsistencyToken,
+} from './model/cluster-config.js';
+export { replicasSchema, MAX_REPLICAS, type ReplicaReadCounts } from './engine/replica-reads.js';
+export type { WriteRetry } from './admin/conflict-retry.js';
 export { OPERATIONS, ENTRY_OPERATIONS, operationSchema, entryOperationSchema, type Operation, type EntryOperation } from './model/operation-model.js';
 export { criteriaSchema, type Criteria, type CriteriaValue, type SubjectToken, type ComparisonOperator } from './model/criteria-schema.js';
 export { MAX_GROUP_NESTING, MAX_GROUP_PARAMETERS, MAX_INLINE_IDS, integerRange } from './model/policy-limits.js';

@@ -4,6 +4,7 @@ import type { PermissionRegistry } from '../model/functional-permissions.js';
 import type { ContactFacts, PolicySnapshot } from '../model/policy-model.js';
 import type { StoreContext } from '../store/policy-store.js';
 import type { ResolvedSubject } from '../model/subject-model.js';
+import type { WriteRetry } from './conflict-retry.js';
 
 /** What the write API needs. */
 export interface AdminContext extends StoreContext {
@@ -15,6 +16,8 @@ export interface AdminContext extends StoreContext {
   readonly delegationContext?: (granter: number, recipient: number, db: Transaction<any>) => Promise<DelegationContext>;
   /** Called after every committed write, with what changed (used by extensions for change events). */
   readonly onChange?: ((change: ChangeRecord) => void) | undefined;
+  /** Called when a write transaction aborted for a conflict runs again. */
+  readonly onWriteRetry?: ((retry: WriteRetry) => void) | undefined;
 }
 
 /** An audited change as read back from the audit log, with its timestamp (ISO 8601). */

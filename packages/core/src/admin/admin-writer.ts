@@ -97,7 +97,7 @@ export class AdminWriter {
     const result = await retryOnConflict(() => {
       pending = [];
       return this.ctx.db.transaction().execute((trx) => fn(trx, pending));
-    });
+    }, this.ctx.onWriteRetry);
     for (const change of pending) this.ctx.onChange?.(change);
     return result;
   }

@@ -23,24 +23,33 @@ export function isWriteConflict(error: unknown): boolean {
   return false;
 }
 
+/** One write transaction that the database aborted for a conflict and that runs again. */
+export interface WriteRetry {
+  /** The run that was aborted (1 for the first). */
+  readonly attempt: number;
+  /** The database's error (errno 1213, or SQLSTATE 40P01 / 40001). */
+  readonly error: unknown;
+}
+
 /**
  * Runs `attempt` (one whole transaction) until it commits, running it again with a short growing pause when
  * the database aborted it for a conflict, at most {@link WRITE_ATTEMPTS} times; then throws
  * {@link WriteConflictError}. Any other error is thrown at once. Each run must start from scratch (a rolled-back
- * transaction leaves nothing behind).
+ * transaction leaves nothing behind). `onRetry` is told about each aborted run that is run again.
  *
  * @example
  * ```ts
  * await retryOnConflict(() => db.transaction().execute((trx) => write(trx)));
  * ```
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+export async function retryOnConflict<T>(attempt: () => Promise<T>, onRetry?: (retry: WriteRetry) => void): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (error) {
       if (!isWriteConflict(error)) throw error;
       if (n >= WRITE_ATTEMPTS) throw new WriteConflictError(n, error);
+      onRetry?.({ attempt: n, error });
       await new Promise((done) => setTimeout(done, 10 * n + Math.floor(Math.random() * 10 * n)));
     }
   }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { candidateSchema, type CandidateInput, type CreateDecision } from '../decide/create-check.js';
 import type { EngineInternals } from './engine-internals.js';
+import { consistencyTokenSchema, type ConsistencyToken } from '../model/cluster-config.js';
 import { PolicyError } from '../model/engine-errors.js';
 import type { AuditRecord, PolicyAdmin } from '../admin/policy-admin.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
@@ -14,6 +15,14 @@ import { operationSchema, type Operation } from '../model/operation-model.js';
 import { lookUpWhoCan, type WhoCanOptions } from './who-can-lookup.js';
 import type { WhoCanReport } from './who-can-report.js';
 
+function parseSubject(input: SubjectInput): SubjectInput {
+  const parsed = subjectInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
 /**
  * What a domain needs from the engine that made it (the `Rowguard` class provides it): the database and table
  * names (for the audit log) and the write API of a domain. Kept narrow so this file does not import the engine.
@@ -22,6 +31,10 @@ export interface DomainHost {
   readonly db: Kysely<any>;
   readonly tables: TableNames;
   adminFor(domainId: number, actor: string): PolicyAdmin;
+  /** Where a session without a consistency token reads (the primary, or a replica). */
+  readInternals(): EngineInternals;
+  /** Where a session given a consistency token reads. */
+  readInternalsAfter(token: ConsistencyToken): Promise<EngineInternals>;
 }
 
 /**
@@ -96,7 +109,9 @@ export class Domain {
 
   /**
    * A decision session for a subject: `{ contactId }`, `{ userId }` or `{}` (anonymous). Invalid input throws
-   * {@link PolicyError} at once.
+   * {@link PolicyError} at once. With PostgreSQL replicas (`cluster: { kind: 'postgres-replicas' }`) it reads a
+   * replica (or the primary, with `untokenedReads: 'primary'`) and may lag the primary by the replication
+   * delay; use {@link Domain.subjectAfter} with a consistency token to see a given write.
    *
    * @example
    * ```ts
@@ -105,11 +120,30 @@ export class Domain {
    * ```
    */
   subject(input: SubjectInput): SubjectSession {
-    const parsed = subjectInputSchema.safeParse(input);
+    return new SubjectSession(this.#engine.readInternals(), this.id, parseSubject(input));
+  }
+
+  /**
+   * A decision session that sees at least everything a consistency token covers. With PostgreSQL replicas
+   * (`cluster: { kind: 'postgres-replicas' }`) it reads a replica once that replica has replayed the token
+   * (waiting at most `replicaWaitMs`), else the primary; the choice is made here, once, for the session's
+   * life. Without replicas it is {@link Domain.subject}. A malformed token throws {@link PolicyError}.
+   *
+   * @example
+   * ```ts
+   * await domain.admin('alice').createEntry({ effect: 'allow', operation: 'view', owner: { type: 'everyone' }, object: { type: 'all-contacts' } });
+   * const token = await rowguard.consistencyToken();
+   * const me = await domain.subjectAfter(token, { contactId: 7 });
+   * await me.check('view', 12); // true, on a replica that caught up or on the primary
+   * ```
+   */
+  async subjectAfter(token: ConsistencyToken, input: SubjectInput): Promise<SubjectSession> {
+    const subject = parseSubject(input);
+    const parsed = consistencyTokenSchema.safeParse(token);
     if (!parsed.success) {
-      throw new PolicyError('invalid_input', `invalid subject: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
+      throw new PolicyError('invalid_input', `invalid consistency token: ${z.prettifyError(parsed.error)}`, { issues: parsed.error.issues });
     }
-    return new SubjectSession(this.#internals, this.id, parsed.data);
+    return new SubjectSession(await this.#engine.readInternalsAfter(parsed.data), this.id, subject);
   }
 
   /**

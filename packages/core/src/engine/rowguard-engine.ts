@@ -18,7 +18,7 @@ import type { PolicySnapshot } from '../model/policy-model.js';
 import { loadContactFacts, loadSnapshot, type StoreContext } from '../store/policy-store.js';
 import { migrateSchema } from '../store/schema-migrations.js';
 import { readVersionCheckingSession } from '../store/session-escaping-guard.js';
-import type { ResolvedSubject, SubjectInput } from '../model/subject-model.js';
+import type { ResolvedSubject } from '../model/subject-model.js';
 import { resolveSubject, type PermissionOverride, type PermissionProvider, type ResolveOptions, type SubjectContributor } from '../decide/subject-resolver.js';
 import { NO_ADJUSTMENT, type ScopeAdjustment } from '../decide/access-plan.js';
 import type { Operation } from '../model/operation-model.js';
@@ -33,6 +33,9 @@ import {
   type EntityPermission,
 } from '../decide/entity-permissions.js';
 import { Domain } from './engine-domain.js';
+import { replicaReadsFor, type ReadTarget, type ReplicaReadCounts, type ReplicaReads } from './replica-reads.js';
+import type { ConsistencyToken } from '../model/cluster-config.js';
+import type { WriteRetry } from '../admin/conflict-retry.js';
 import { tableNames, type TableNames } from '../store/table-names.js';
 
 /** Callbacks an extension package (such as `@rowguard/hooks`) plugs into the engine. */
@@ -85,6 +88,13 @@ export interface RowguardOptions extends EngineConfigInput {
   readonly extension?: EngineExtension;
   /** The clock relationship dates are compared with (default: the system clock; dates are taken in UTC). */
   readonly clock?: () => Date;
+  /**
+   * PostgreSQL hot standbys of `db` (with `cluster: { kind: 'postgres-replicas' }`): sessions read them, writes
+   * go to `db`. See {@link Rowguard.consistencyToken} and `Domain.subjectAfter`.
+   */
+  readonly replicas?: readonly Kysely<any>[];
+  /** Told about every write transaction the database aborted for a conflict and that runs again. */
+  readonly onWriteRetry?: (retry: WriteRetry) => void;
 }
 
 /**
@@ -112,11 +122,13 @@ export class Rowguard {
   readonly #store: StoreContext;
   readonly #options: RowguardOptions;
   readonly #snapshots = new Map<number, PolicySnapshot>();
-  readonly #loading = new Map<number, Promise<PolicySnapshot>>();
+  readonly #loading = new Map<string, Promise<PolicySnapshot>>();
   readonly #internals: EngineInternals;
+  readonly #reads: ReplicaReads | undefined;
+  readonly #replicaInternals: readonly EngineInternals[];
 
   constructor(options: RowguardOptions) {
-    const { db, dialect, permissionProvider: _p, permissions, onError: _e, extension: _x, clock: _c, ...rest } = options;
+    const { db, dialect, permissionProvider: _p, permissions, onError: _e, extension: _x, clock: _c, replicas, onWriteRetry: _r, ...rest } = options;
     const parsed = engineConfigSchema.safeParse(rest);
     if (!parsed.success) {
       throw new PolicyError('invalid_input', `invalid rowguard configuration: ${z.prettifyError(parsed.error)}`, {
@@ -132,25 +144,36 @@ export class Rowguard {
     this.permissions = new PermissionRegistry(permissions ?? []);
     this.#options = options;
     this.#store = { db, tables: this.tables, contacts: this.config.contacts, fields: criteriaFields(this.config.contacts) };
-    this.#internals = {
+    const grantSizes = new GrantSizeEstimator(
+      db,
+      this.dialect,
+      this.tables,
+      this.config.contacts.table ?? this.tables.contact,
+      this.config.contacts.columns.domainId,
+    );
+    this.#internals = this.#internalsFor(this.#store, 'primary', grantSizes);
+    this.#reads = replicaReadsFor(db, this.dialect, this.config.cluster, replicas);
+    // Grant-size estimates only steer the clause's shape: the primary's serve the replicas too.
+    this.#replicaInternals = (this.#reads?.replicas ?? []).map((replica, i) =>
+      this.#internalsFor({ ...this.#store, db: replica }, `replica${i}`, grantSizes),
+    );
+  }
+
+  /** What sessions need, reading through `store` (the primary's or a replica's). */
+  #internalsFor(store: StoreContext, target: string, grantSizes: GrantSizeEstimator): EngineInternals {
+    return {
       dialect: this.dialect,
-      store: this.#store,
+      store,
       contactTable: this.config.contacts.table ?? this.tables.contact,
-      snapshot: (domainId) => this.#snapshot(domainId),
-      resolve: (snapshot, input) => this.#resolve(snapshot, input),
+      snapshot: (domainId) => this.#snapshot(domainId, store, target),
+      resolve: (snapshot, input) => resolveSubject(store, snapshot, input, this.#resolveOptions(true)),
       adjust: async (subject, operation, snapshot) =>
         (await this.#options.extension?.adjustScope?.(subject, operation, snapshot)) ?? NO_ADJUSTMENT,
       reportError: (error, context) => (this.#options.onError ?? defaultOnError)(error, context),
       decided: (record) => this.#options.extension?.onDecision?.(record),
       entityTypes: new Set<string>([...BUILTIN_ENTITY_TYPES, ...this.config.entityTypes]),
       today: () => isoDay((this.#options.clock ?? (() => new Date()))()),
-      grantSizes: new GrantSizeEstimator(
-        db,
-        this.dialect,
-        this.tables,
-        this.config.contacts.table ?? this.tables.contact,
-        this.config.contacts.columns.domainId,
-      ),
+      grantSizes,
       clauseShape: this.config.clauseShape,
       secondDegree: this.config.relationships.secondDegree,
       decisionTimeoutMs: this.config.decisionTimeoutMs,
@@ -164,6 +187,50 @@ export class Rowguard {
       entityConditions: async (subject, entity, operation) =>
         z.array(entityConditionSchema).parse((await this.#options.extension?.entityConditions?.(subject, entity, operation)) ?? []),
     };
+  }
+
+  /**
+   * A consistency token: the primary's WAL position, covering every write committed so far (take it right after
+   * a write). A session made with it (`domain.subjectAfter(token, subject)`) reads a replica only once the
+   * replica has replayed that far, else the primary. Needs `cluster: { kind: 'postgres-replicas' }`.
+   *
+   * @example
+   * ```ts
+   * await domain.admin('alice').updateEntry(12, { active: false });
+   * const token = await rowguard.consistencyToken();
+   * const me = await domain.subjectAfter(token, { contactId: 7 }); // sees the change
+   * ```
+   */
+  async consistencyToken(): Promise<ConsistencyToken> {
+    if (!this.#reads) throw new RowguardError("consistency tokens need cluster: { kind: 'postgres-replicas' }");
+    return this.#reads.token();
+  }
+
+  /**
+   * How many token sessions read a replica and how many fell back to the primary (undefined without replicas).
+   *
+   * @example
+   * ```ts
+   * rowguard.replicaReadCounts; // { replica: 120, primary: 3 }
+   * ```
+   */
+  get replicaReadCounts(): ReplicaReadCounts | undefined {
+    return this.#reads?.counts;
+  }
+
+  /** @internal Where a session without a consistency token reads. */
+  readInternals(): EngineInternals {
+    return this.#target(this.#reads?.untokened() ?? { kind: 'primary' });
+  }
+
+  /** @internal Where a session given a consistency token reads (waits for a replica, bounded). */
+  async readInternalsAfter(token: ConsistencyToken): Promise<EngineInternals> {
+    if (!this.#reads) return this.#internals;
+    return this.#target(await this.#reads.after(token));
+  }
+
+  #target(target: ReadTarget): EngineInternals {
+    return target.kind === 'replica' ? (this.#replicaInternals[target.index] ?? this.#internals) : this.#internals;
   }
 
   /**
@@ -236,31 +303,32 @@ export class Rowguard {
           return { snapshot, granter: resolved, recipient: (await loadContactFacts(store, [recipient])).get(recipient) };
         },
         onChange: this.#options.extension?.onChange,
+        onWriteRetry: this.#options.onWriteRetry,
       },
       actor,
     );
   }
 
-  async #snapshot(domainId: number): Promise<PolicySnapshot> {
-    // On MariaDB/MySQL this statement also refuses a session that would mis-read values (NO_BACKSLASH_ESCAPES).
-    const version = await readVersionCheckingSession(this.#store, this.dialect, domainId);
+  async #snapshot(domainId: number, store: StoreContext, target: string): Promise<PolicySnapshot> {
+    // On MariaDB/MySQL this statement also refuses a session that would mis-read values (NO_BACKSLASH_ESCAPES);
+    // on a Galera node it is a causal read (it waits until the node applied every write committed before it).
+    const cluster = this.config.cluster;
+    const version = await readVersionCheckingSession(store, this.dialect, domainId, cluster.kind === 'galera' ? { galeraSyncWait: cluster.syncWait } : {});
     if (version === undefined) throw new PolicyError('unknown_domain', `domain ${domainId} does not exist`, { domainId });
     const cached = this.#snapshots.get(domainId);
     if (cached && cached.version === version) return cached;
-    let loading = this.#loading.get(domainId);
+    // Loads are shared per server read: a replica's snapshot never stands in for the primary's, nor the reverse.
+    const key = `${target}:${domainId}`;
+    let loading = this.#loading.get(key);
     if (!loading) {
-      loading = loadSnapshot(this.#store, domainId).finally(() => this.#loading.delete(domainId));
-      this.#loading.set(domainId, loading);
+      loading = loadSnapshot(store, domainId).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
     }
     const snapshot = await loading;
     const current = this.#snapshots.get(domainId);
     if (!current || current.version <= snapshot.version) this.#snapshots.set(domainId, snapshot);
     // A load that started before a newer write is older than `version`: load again rather than decide on it.
-    return snapshot.version >= version ? snapshot : loadSnapshot(this.#store, domainId);
-  }
-
-  #resolve(snapshot: PolicySnapshot, input: SubjectInput): Promise<ResolvedSubject> {
-    return resolveSubject(this.#store, snapshot, input, this.#resolveOptions(true));
+    return snapshot.version >= version ? snapshot : loadSnapshot(store, domainId);
   }
 
   #resolveOptions(withHost: boolean): ResolveOptions {

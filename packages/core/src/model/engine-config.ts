@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkedAttributeKeys } from './attribute-names.js';
 import { PolicyError } from './engine-errors.js';
+import { clusterConfigSchema } from './cluster-config.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -135,6 +136,12 @@ export const engineConfigSchema = z
      * Kysely the host provides, whose driver may have no timeout of its own.
      */
     decisionTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
+    /**
+     * The database deployment: one server (`single`), a MariaDB Galera cluster (`galera`: causal freshness
+     * reads) or a PostgreSQL primary with hot standbys (`postgres-replicas`, with the engine option
+     * `replicas`). See `cluster-config.ts` and docs/clusters.md.
+     */
+    cluster: clusterConfigSchema.default({ kind: 'single' }),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { StorageError } from '../model/engine-errors.js';
 import { exactTextSteps } from './exact-collation-migration.js';
 import { columnStep, exactText, existingColumns, indexStep, stepMigration, tableStep, withId, type SchemaStep } from './schema-steps.js';
 import { schemaScopedIntrospection } from './schema-scoped-introspection.js';
+import { isMigrationConflict, leasedMigrationLock } from './migration-lease.js';
 import { tableNames, type TableNames } from './table-names.js';
 
 /** The steps of `0001_initial`: the core tables and their indexes, each created only if missing. */
@@ -231,22 +232,48 @@ export async function migrateSchema(db: Kysely<any>, dialect: DialectKind, confi
   const t = tableNames(config.tablePrefix);
   const migrations = engineMigrations(config.tablePrefix, dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+  // On MariaDB/MySQL, with everything applied already (the usual case at start-up), no lease is taken and
+  // nothing is written: a process killed at start-up leaves no lease behind to wait for.
+  if (dialect === 'mysql' && (await allApplied(db, t.migration, Object.keys(migrations)))) {
+    await addAttributeColumns(db, dialect, config);
+    return;
+  }
   // On PostgreSQL the migrator must look in the schema the tables go to (the first on the search path), not in
   // any schema that happens to hold a table of the same name.
   const schema =
     dialect === 'postgres' ? String((await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s) : undefined;
   const migrator = new Migrator({
     // On PostgreSQL the migrator looks for its tables in the current schema only (see the file it comes from).
-    db: dialect === 'postgres' ? schemaScopedIntrospection(db) : db,
+    // On MariaDB/MySQL the lock is a lease on a row of the lock table, not GET_LOCK(), which a Galera cluster
+    // does not replicate (see migration-lease.ts).
+    db: dialect === 'postgres' ? schemaScopedIntrospection(db) : dialect === 'mysql' ? leasedMigrationLock(db) : db,
     provider,
     migrationTableName: t.migration,
     migrationLockTableName: t.migrationLock,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw new StorageError('migrating the schema', error);
+  // On Galera, processes migrating through several nodes at once may collide on the migrator's own rows (its
+  // lock row, its table of applied migrations): a certification conflict. Every step is idempotent, so the
+  // whole run is repeated, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) break;
+    if (attempt >= 5 || !isMigrationConflict(error)) throw new StorageError('migrating the schema', error);
+    await new Promise((done) => setTimeout(done, 50 * attempt));
+  }
 
   await addAttributeColumns(db, dialect, config);
+}
+
+/** Whether the migration table lists every one of `names` (false when it does not exist yet). */
+async function allApplied(db: Kysely<any>, table: string, names: readonly string[]): Promise<boolean> {
+  try {
+    const rows = await db.selectFrom(table).select('name').execute();
+    const done = new Set(rows.map((r) => String(r.name)));
+    return names.every((n) => done.has(n));
+  } catch {
+    return false;
+  }
 }
 
 /**
