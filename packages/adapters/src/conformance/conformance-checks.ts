@@ -1,6 +1,7 @@
 import { HostDataError } from '../host/host-data-error.js';
 import { HostWritesDisabledError, UnknownHostRoleError } from '../host/host-role-writes.js';
 import type { HostUserRecord } from '../host/host-source.js';
+import { syncGroupsToHostSource } from '../group-role-writeback.js';
 import { HostSync } from '../sync/host-sync.js';
 import { ConformanceFailure, type ConformanceCheck, type ConformanceContext, type ConformanceHost } from './conformance-host.js';
 
@@ -31,18 +32,19 @@ async function readAll(host: ConformanceHost, limit: number): Promise<HostUserRe
   }
 }
 
-function sync(host: ConformanceHost, ctx: ConformanceContext): HostSync {
+/** The kit's mappings: the first role to the first group, the second and third roles both to the second group. */
+function mappings(host: ConformanceHost, ctx: ConformanceContext): { hostRole: string; groupId: number }[] {
   const [r0, r1, r2] = host.roles;
   const [g0, g1] = ctx.groupIds;
-  return new HostSync(ctx.domain, host.source, {
-    emailAttribute: ctx.emailAttribute,
-    mappings: [
-      { hostRole: r0, groupId: g0 },
-      { hostRole: r1, groupId: g1 },
-      { hostRole: r2, groupId: g1 },
-    ],
-    rolesCacheMs: 0,
-  });
+  return [
+    { hostRole: r0, groupId: g0 },
+    { hostRole: r1, groupId: g1 },
+    { hostRole: r2, groupId: g1 },
+  ];
+}
+
+function sync(host: ConformanceHost, ctx: ConformanceContext): HostSync {
+  return new HostSync(ctx.domain, host.source, { emailAttribute: ctx.emailAttribute, mappings: mappings(host, ctx), rolesCacheMs: 0 });
 }
 
 async function statusIn(ctx: ConformanceContext, groupId: number, userId: string, contactId?: number): Promise<string | null> {
@@ -283,6 +285,33 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       expect(this.name, (await ctx.domain.userLinks().contactOf(good)) === null, 'the batch wrote a link');
       await s.reconcileAll({ batchSize: 5000 });
       expect(this.name, (await ctx.domain.userLinks().contactOf(good)) !== null, 'a clean rerun did not link the user');
+    },
+  },
+  {
+    name: 'writes: role -> group then group -> role reach a fixed point in one round',
+    needsWrites: true,
+    async run(host, ctx) {
+      const writer = host.writer;
+      if (!writer) return;
+      const s = sync(host, ctx);
+      const [, g1] = ctx.groupIds;
+      const both = await host.createUser({ email: email('fix'), name: 'Two roles', roles: [host.roles[1], host.roles[2]] });
+      const none = await host.createUser({ email: email('fix'), name: 'No role', roles: [] });
+      await s.reconcileUser(both);
+      await s.reconcileUser(none);
+      const contact = await ctx.domain.userLinks().contactOf(none);
+      expect(this.name, contact !== null, 'the user without roles was not linked');
+      await ctx.domain.admin('conformance').setMembership({ groupId: g1, contactId: contact ?? 0, status: 'Added' });
+      await s.reconcileAll();
+      const first = await syncGroupsToHostSource(ctx.domain, writer, mappings(host, ctx));
+      expect(this.name, first.rolesGranted.some((g) => g.userId === none && g.role === host.roles[1]), `the member of a group got no role: ${JSON.stringify(first)}`);
+      expect(this.name, !first.rolesRevoked.some((r) => r.userId === both), 'a user holding two roles of one group lost one');
+      expect(this.name, (await read(host, none))?.roles.includes(host.roles[1]) === true, 'the granted role does not read back');
+      const again = await s.reconcileAll();
+      const c = again.changes;
+      expect(this.name, c.addedCount + c.removedCount + c.created + c.linked + c.unlinked === 0, `the second role -> group run changed ${JSON.stringify(c)}`);
+      const second = await syncGroupsToHostSource(ctx.domain, writer, mappings(host, ctx));
+      expect(this.name, second.rolesGranted.length + second.rolesRevoked.length === 0, `the second group -> role run changed ${JSON.stringify(second)}`);
     },
   },
 ];
