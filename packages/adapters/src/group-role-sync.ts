@@ -1,22 +1,14 @@
 import { z } from 'zod';
-import { PolicyError, type Domain, type PermissionProvider, type Rowguard } from '@rowguard/core';
+import type { Domain, PermissionProvider, Rowguard } from '@rowguard/core';
 import { allContacts, contactsOfUsers } from './domain-reads.js';
+import { syncGroupsToHostSource } from './group-role-writeback.js';
 import { frameworkSource } from './host/framework-source.js';
+import type { HostSource } from './host/host-source.js';
+import { checkMappedGroups, roleGroupMappingSchema, wantedRoles, type RoleGroupMapping } from './role-group-mapping.js';
 import { HostSync } from './sync/host-sync.js';
 import { readUsers, type HostUserFramework } from './user-framework.js';
 
-/**
- * zod schema of a role <-> group mapping: a host role by stable id or machine name (never a label) and a static
- * group of the domain.
- *
- * @example
- * ```ts
- * roleGroupMappingSchema.parse({ hostRole: 'manager', groupId: 4 });
- * ```
- */
-export const roleGroupMappingSchema = z.object({ hostRole: z.string().min(1).max(128), groupId: z.number().int().positive() }).strict();
-/** A role <-> group mapping. */
-export type RoleGroupMapping = z.input<typeof roleGroupMappingSchema>;
+export { roleGroupMappingSchema, type RoleGroupMapping } from './role-group-mapping.js';
 
 /** What a role/group sync changed. */
 export interface RoleGroupSyncReport {
@@ -24,16 +16,6 @@ export interface RoleGroupSyncReport {
   readonly removed: readonly { readonly groupId: number; readonly contactId: number }[];
   readonly rolesGranted: readonly { readonly userId: string; readonly role: string }[];
   readonly rolesRevoked: readonly { readonly userId: string; readonly role: string }[];
-}
-
-/** Throws unless every mapped group is a static group of the domain. */
-async function checkGroups(domain: Domain, mappings: readonly { groupId: number }[]): Promise<void> {
-  const policy = await domain.policy();
-  for (const m of mappings) {
-    const group = policy.groups.get(m.groupId);
-    if (!group) throw new PolicyError('unknown_group', `group ${m.groupId} does not exist in domain ${domain.id}`, { groupId: m.groupId });
-    if (group.kind !== 'static') throw new PolicyError('not_static_group', `group ${m.groupId} is smart; roles sync with static groups`, { groupId: m.groupId });
-  }
 }
 
 /**
@@ -56,7 +38,7 @@ export async function syncHostRolesToGroups(
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
   const parsed = z.array(roleGroupMappingSchema).parse(mappings);
-  await checkGroups(domain, parsed);
+  await checkMappedGroups(domain, parsed);
   const source = frameworkSource(framework, { knownRoles: parsed.map((m) => m.hostRole) });
   const sync = new HostSync(domain, source, { mappings: parsed, createMissing: false, deleted: 'suspend', removalGuard: { maxShare: 1, minimum: 0 } });
   const report = await sync.reconcileAll({ listLimit: Number.MAX_SAFE_INTEGER });
@@ -69,23 +51,27 @@ export async function syncHostRolesToGroups(
 /**
  * Static groups -> host roles: the user of every Added member of a group holds one of its mapped roles (the
  * first is granted when it holds none), and a user holding a mapped role whose contact is an Added member of
- * none of the role's groups loses it. Run after {@link syncHostRolesToGroups}, the two reach a fixed point in
- * one round. Needs `setUserRoles` on the framework.
+ * none of the role's groups loses it; roles no mapping names are never touched. Over a {@link HostSource} built
+ * with `writes: true` (WordPress, Drupal, Joomla, generic SQL) the roles are written into the host's own tables
+ * by {@link syncGroupsToHostSource} (users without a contact left alone); over a {@link HostUserFramework} through
+ * its `setUserRoles`. Run after the role -> group sync, the two reach a fixed point in one round.
  *
  * @example
  * ```ts
- * await syncGroupsToHostRoles(rowguard, domain, wordpressUsers, [{ hostRole: 'editor', groupId: editors }]);
+ * await syncGroupsToHostRoles(rowguard, domain, wordpressSource(hostDb, { writes: true }), [{ hostRole: 'editor', groupId: editors }]);
  * ```
  */
 export async function syncGroupsToHostRoles(
   _engine: Rowguard,
   domain: Domain,
-  framework: HostUserFramework,
+  host: HostUserFramework | HostSource,
   mappings: readonly RoleGroupMapping[],
 ): Promise<RoleGroupSyncReport> {
+  if ('readUsers' in host) return { added: [], removed: [], ...(await syncGroupsToHostSource(domain, host, mappings)) };
+  const framework = host;
   if (!framework.setUserRoles) throw new Error(`${framework.name} cannot set user roles`);
   const parsed = z.array(roleGroupMappingSchema).parse(mappings);
-  await checkGroups(domain, parsed);
+  await checkMappedGroups(domain, parsed);
   const users = await readUsers(framework);
   const contactOf = await contactsOfUsers(domain, users.map((u) => u.id));
   const members = new Set<string>();
@@ -96,25 +82,10 @@ export async function syncGroupsToHostRoles(
   const rolesRevoked: { userId: string; role: string }[] = [];
   for (const user of users) {
     const contactId = contactOf.get(user.id);
-    const member = (groupId: number) => contactId !== undefined && members.has(`${groupId}:${contactId}`);
-    const roles = new Set(user.roles);
-    // A member of a group holds one of its roles: the first mapped one is granted when it holds none.
-    for (const groupId of new Set(parsed.map((m) => m.groupId))) {
-      const groupRoles = parsed.filter((m) => m.groupId === groupId).map((m) => m.hostRole);
-      const first = groupRoles[0];
-      if (member(groupId) && first !== undefined && !groupRoles.some((r) => roles.has(r))) {
-        roles.add(first);
-        rolesGranted.push({ userId: user.id, role: first });
-      }
-    }
-    // A role is revoked when the user is a member of none of the groups it maps to.
-    for (const role of new Set(parsed.map((m) => m.hostRole))) {
-      if (roles.has(role) && !parsed.some((m) => m.hostRole === role && member(m.groupId))) {
-        roles.delete(role);
-        rolesRevoked.push({ userId: user.id, role });
-      }
-    }
-    if (roles.size !== user.roles.length || user.roles.some((r) => !roles.has(r))) await framework.setUserRoles(user.id, [...roles]);
+    const next = wantedRoles(user.roles, parsed, (groupId) => contactId !== undefined && members.has(`${groupId}:${contactId}`));
+    for (const role of next.granted) rolesGranted.push({ userId: user.id, role });
+    for (const role of next.revoked) rolesRevoked.push({ userId: user.id, role });
+    if (next.granted.length + next.revoked.length > 0) await framework.setUserRoles(user.id, next.roles);
   }
   return { added: [], removed: [], rolesGranted, rolesRevoked };
 }

@@ -32,6 +32,10 @@ export {
   type HostSource,
 } from './host/host-source.js';
 export { HostDataError } from './host/host-data-error.js';
+export { hostWritesSchema, HostWritesDisabledError, UnknownHostRoleError, HostUserMissingError } from './host/host-role-writes.js';
+export { syncGroupsToHostSource, type HostRoleWriteReport } from './group-role-writeback.js';
+export { wantedRoles } from './role-group-mapping.js';
+export { wordpressUserLevel } from './wordpress/wordpress-role-write.js';
 export { parsePhpSerialized, phpArray, phpTruthy, type SerializedOrigin } from './host/php-serialized.js';
 export { frameworkSource } from './host/framework-source.js';
 export { wordpressSource, wordpressOptionsSchema, type WordpressOptions } from './wordpress/wordpress-source.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kysely, MysqlDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import { createRowguard, type Domain } from '@rowguard/core';
-import { HostSync, wordpressSource } from '../src/index.js';
+import { HostSync, HostWritesDisabledError, syncGroupsToHostRoles, wordpressSource } from '../src/index.js';
 import { openTestDatabase, TEST_SERVERS, type TestDatabase } from '../../core/test/support/test-databases.js';
 
 const run = promisify(execFile);
@@ -60,6 +60,7 @@ describe('the host software is there (CI=true makes this mandatory)', () => {
 describe.skipIf(missing !== null)('a real WordPress (Debian package, wp_install, PHP user functions)', () => {
   let t: TestDatabase;
   let host: Kysely<any>;
+  let engine: ReturnType<typeof createRowguard>;
   let domain: Domain;
   let sync: HostSync;
   let editors: number;
@@ -83,7 +84,7 @@ describe.skipIf(missing !== null)('a real WordPress (Debian package, wp_install,
     await wp({ do: 'add_cap', id: Number(ids.lee?.slice(3)), cap: 'list_users', grant: true });
 
     t = await openTestDatabase('mysql', 'wordpress_real');
-    const engine = createRowguard({ db: t.db, contacts: { attributes: { email: { type: 'text' } } }, onError: () => undefined });
+    engine = createRowguard({ db: t.db, contacts: { attributes: { email: { type: 'text' } } }, onError: () => undefined });
     await engine.migrate();
     domain = await engine.domain('wordpress');
     const a = domain.admin('setup');
@@ -161,5 +162,28 @@ describe.skipIf(missing !== null)('a real WordPress (Debian package, wp_install,
     expect(await domain.userLinks().contactFields([contactId])).toHaveLength(1);
     const again = await sync.reconcileAll();
     expect(again.changes.addedCount + again.changes.removedCount + again.changes.created + again.changes.unlinked).toBe(0);
+  });
+
+  it("roles the adapter writes are the roles WordPress's own get_userdata() sees, with the user's own capabilities and WordPress's user level", async () => {
+    const lee = Number(ids.lee?.slice(3));
+    await expect(wordpressSource(host, { prefix: 'wp_' }).setUserRoles?.(ids.lee as string, ['editor'])).rejects.toBeInstanceOf(HostWritesDisabledError);
+    const writer = wordpressSource(host, { prefix: 'wp_', writes: true });
+    await writer.setUserRoles?.(ids.lee as string, ['editor', 'crm_manager']);
+    const seen = await wp<{ roles: string[]; allcaps: Record<string, boolean>; storedLevel: number; level: number }>({ do: 'user_data', id: lee });
+    expect([...seen.roles].sort()).toEqual(['crm_manager', 'editor']);
+    expect(seen.allcaps).toMatchObject({ list_users: true, edit_others_posts: true, read: true });
+    expect(seen.level).toBe(7);
+    expect(seen.storedLevel).toBe(seen.level);
+    // Group -> role: Lee's contact is a member of Managers only, so the sync takes the editor role back.
+    const report = await syncGroupsToHostRoles(engine, domain, writer, [
+      { hostRole: 'editor', groupId: editors },
+      { hostRole: 'crm_manager', groupId: managers },
+    ]);
+    expect(report.rolesRevoked).toEqual([{ userId: ids.lee, role: 'editor' }]);
+    const after = await wp<{ roles: string[]; allcaps: Record<string, boolean>; storedLevel: number; level: number }>({ do: 'user_data', id: lee });
+    expect(after.roles).toEqual(['crm_manager']);
+    expect(after.allcaps).toMatchObject({ list_users: true });
+    expect(after.allcaps.edit_others_posts).toBeUndefined();
+    expect(after.storedLevel).toBe(after.level);
   });
 });

@@ -1,5 +1,7 @@
 import { HostDataError } from '../host/host-data-error.js';
+import { HostWritesDisabledError, UnknownHostRoleError } from '../host/host-role-writes.js';
 import type { HostUserRecord } from '../host/host-source.js';
+import { syncGroupsToHostSource } from '../group-role-writeback.js';
 import { HostSync } from '../sync/host-sync.js';
 import { ConformanceFailure, type ConformanceCheck, type ConformanceContext, type ConformanceHost } from './conformance-host.js';
 
@@ -30,18 +32,19 @@ async function readAll(host: ConformanceHost, limit: number): Promise<HostUserRe
   }
 }
 
-function sync(host: ConformanceHost, ctx: ConformanceContext): HostSync {
+/** The kit's mappings: the first role to the first group, the second and third roles both to the second group. */
+function mappings(host: ConformanceHost, ctx: ConformanceContext): { hostRole: string; groupId: number }[] {
   const [r0, r1, r2] = host.roles;
   const [g0, g1] = ctx.groupIds;
-  return new HostSync(ctx.domain, host.source, {
-    emailAttribute: ctx.emailAttribute,
-    mappings: [
-      { hostRole: r0, groupId: g0 },
-      { hostRole: r1, groupId: g1 },
-      { hostRole: r2, groupId: g1 },
-    ],
-    rolesCacheMs: 0,
-  });
+  return [
+    { hostRole: r0, groupId: g0 },
+    { hostRole: r1, groupId: g1 },
+    { hostRole: r2, groupId: g1 },
+  ];
+}
+
+function sync(host: ConformanceHost, ctx: ConformanceContext): HostSync {
+  return new HostSync(ctx.domain, host.source, { emailAttribute: ctx.emailAttribute, mappings: mappings(host, ctx), rolesCacheMs: 0 });
 }
 
 async function statusIn(ctx: ConformanceContext, groupId: number, userId: string, contactId?: number): Promise<string | null> {
@@ -56,6 +59,8 @@ async function statusIn(ctx: ConformanceContext, groupId: number, userId: string
  * on the next read, corrupt data named by table, row and user. Syncing through {@link HostSync}: a role change
  * reaches the groups after `reconcileUser`, several roles -> one group does not flap, a blocked or deleted user
  * loses the memberships the sync made and keeps its contact, and a batch with corrupt data writes nothing.
+ * Writing roles (sources with a writer): a read-only source refuses, roles written read back the same, an
+ * unknown role writes nothing.
  *
  * @example
  * ```ts
@@ -157,6 +162,61 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: 'writes: a read-only source refuses to set roles and writes nothing',
+    async run(host) {
+      const id = await host.createUser({ email: email('ro'), name: 'Read only', roles: [host.roles[0]] });
+      if (!host.source.setUserRoles) return;
+      try {
+        await host.source.setUserRoles(id, [host.roles[1]]);
+        throw new ConformanceFailure(this.name, 'a read-only source set roles');
+      } catch (e) {
+        if (e instanceof ConformanceFailure) throw e;
+        expect(this.name, e instanceof HostWritesDisabledError, `expected a HostWritesDisabledError, got ${String(e)}`);
+      }
+      const user = await read(host, id);
+      expect(this.name, user?.roles.includes(host.roles[0]) === true && !user.roles.includes(host.roles[1]), `the roles changed: ${user?.roles.join(',')}`);
+    },
+  },
+  {
+    name: 'writes: roles set by the source read back the same, in the host tables',
+    needsWrites: true,
+    async run(host) {
+      const writer = host.writer?.setUserRoles ? host.writer : null;
+      if (!writer?.setUserRoles) return;
+      const id = await host.createUser({ email: email('wr'), name: 'Written', roles: [host.roles[0]] });
+      const before = await read(host, id);
+      await writer.setUserRoles(id, [host.roles[1], host.roles[2]]);
+      const after = await read(host, id);
+      expect(this.name, after?.roles.includes(host.roles[1]) === true && after.roles.includes(host.roles[2]) && !after.roles.includes(host.roles[0]), `read back ${after?.roles.join(',')}`);
+      await writer.setUserRoles(id, before?.roles ?? []);
+      const back = await read(host, id);
+      expect(this.name, JSON.stringify(back) === JSON.stringify(before), `writing the roles read did not restore the user: ${JSON.stringify(back)} != ${JSON.stringify(before)}`);
+      await writer.setUserRoles(id, []);
+      expect(this.name, !(await read(host, id))?.roles.some((r) => host.roles.includes(r)), 'an empty write left a role');
+    },
+  },
+  {
+    name: 'writes: an unknown role or user is a named error and writes nothing',
+    needsWrites: true,
+    async run(host) {
+      const writer = host.writer;
+      if (!writer?.setUserRoles) return;
+      const id = await host.createUser({ email: email('unk'), name: 'Unknown role', roles: [host.roles[0]] });
+      try {
+        await writer.setUserRoles(id, [host.roles[1], 'no_such_role_987']);
+        throw new ConformanceFailure(this.name, 'an unknown role was written');
+      } catch (e) {
+        if (e instanceof ConformanceFailure) throw e;
+        expect(this.name, e instanceof UnknownHostRoleError && e.roles.includes('no_such_role_987'), `expected an UnknownHostRoleError, got ${String(e)}`);
+      }
+      const user = await read(host, id);
+      expect(this.name, user?.roles.includes(host.roles[0]) === true && !user.roles.includes(host.roles[1]), `the roles changed: ${user?.roles.join(',')}`);
+      let missing: unknown = null;
+      await writer.setUserRoles(`${writer.idPrefix}987654321`, [host.roles[0]]).catch((e: unknown) => (missing = e));
+      expect(this.name, missing instanceof Error && missing.name === 'HostUserMissingError', `a missing user gave ${String(missing)}`);
+    },
+  },
+  {
     name: 'sync: a role change reaches the groups at reconcileUser, several roles -> one group do not flap',
     async run(host, ctx) {
       const s = sync(host, ctx);
@@ -227,6 +287,33 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       expect(this.name, (await ctx.domain.userLinks().contactOf(good)) !== null, 'a clean rerun did not link the user');
     },
   },
+  {
+    name: 'writes: role -> group then group -> role reach a fixed point in one round',
+    needsWrites: true,
+    async run(host, ctx) {
+      const writer = host.writer;
+      if (!writer) return;
+      const s = sync(host, ctx);
+      const [, g1] = ctx.groupIds;
+      const both = await host.createUser({ email: email('fix'), name: 'Two roles', roles: [host.roles[1], host.roles[2]] });
+      const none = await host.createUser({ email: email('fix'), name: 'No role', roles: [] });
+      await s.reconcileUser(both);
+      await s.reconcileUser(none);
+      const contact = await ctx.domain.userLinks().contactOf(none);
+      expect(this.name, contact !== null, 'the user without roles was not linked');
+      await ctx.domain.admin('conformance').setMembership({ groupId: g1, contactId: contact ?? 0, status: 'Added' });
+      await s.reconcileAll();
+      const first = await syncGroupsToHostSource(ctx.domain, writer, mappings(host, ctx));
+      expect(this.name, first.rolesGranted.some((g) => g.userId === none && g.role === host.roles[1]), `the member of a group got no role: ${JSON.stringify(first)}`);
+      expect(this.name, !first.rolesRevoked.some((r) => r.userId === both), 'a user holding two roles of one group lost one');
+      expect(this.name, (await read(host, none))?.roles.includes(host.roles[1]) === true, 'the granted role does not read back');
+      const again = await s.reconcileAll();
+      const c = again.changes;
+      expect(this.name, c.addedCount + c.removedCount + c.created + c.linked + c.unlinked === 0, `the second role -> group run changed ${JSON.stringify(c)}`);
+      const second = await syncGroupsToHostSource(ctx.domain, writer, mappings(host, ctx));
+      expect(this.name, second.rolesGranted.length + second.rolesRevoked.length === 0, `the second group -> role run changed ${JSON.stringify(second)}`);
+    },
+  },
 ];
 
 /**
@@ -245,7 +332,7 @@ export interface ConformanceResult {
 
 /**
  * Runs every check against an adapter, in order, and returns each outcome (a check that needs a blocked state
- * is skipped when the host has none). For a test runner, loop over {@link conformanceChecks} instead.
+ * or role writes is skipped when the host has none). For a test runner, loop over {@link conformanceChecks} instead.
  *
  * @example
  * ```ts
@@ -256,7 +343,7 @@ export interface ConformanceResult {
 export async function runConformance(host: ConformanceHost, ctx: ConformanceContext): Promise<ConformanceResult[]> {
   const out: ConformanceResult[] = [];
   for (const check of conformanceChecks) {
-    if (check.needsBlock && !host.block) {
+    if ((check.needsBlock && !host.block) || (check.needsWrites && !host.writer?.setUserRoles)) {
       out.push({ name: check.name, status: 'skipped' });
       continue;
     }

@@ -22,6 +22,11 @@ import type { HostSource } from '../host/host-source.js';
  */
 export interface ConformanceHost {
   readonly source: HostSource;
+  /**
+   * The same source built with `writes: true`, when the adapter can write roles into the host (`setUserRoles`);
+   * absent for a read-only adapter (the checks that need it are skipped). `source` itself must stay read-only.
+   */
+  readonly writer?: HostSource;
   /** Three distinct role ids (stable ids or machine names) that exist in the host and can be given to users. */
   readonly roles: readonly [string, string, string];
   /** Creates a user with exactly these roles (besides any implicit role); returns its id as the source reads it. */
@@ -83,5 +88,7 @@ export interface ConformanceCheck {
   readonly name: string;
   /** Whether the check needs {@link ConformanceHost.block}. */
   readonly needsBlock?: boolean;
+  /** Whether the check needs {@link ConformanceHost.writer}. */
+  readonly needsWrites?: boolean;
   run(host: ConformanceHost, ctx: ConformanceContext): Promise<void>;
 }

@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
+import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 
 /**
  * zod schema of the Drupal 7 source settings: the table prefix (`$databases['default']['default']['prefix']`,
- * often empty), the columns of `users` to read as fields, and the user id prefix (`drupal:`).
+ * often empty), the columns of `users` to read as fields, the user id prefix (`drupal:`), and `writes` (default
+ * false: read-only; true enables `setUserRoles`).
  *
  * @example
  * ```ts
@@ -19,6 +21,7 @@ export const drupal7OptionsSchema = z
     fieldColumns: z.array(sqlIdentifierSchema).max(20).default([]),
     idPrefix: z.string().min(1).max(32).default('drupal:'),
     name: sqlIdentifierSchema.default('drupal7'),
+    writes: hostWritesSchema,
   })
   .strict();
 /** Drupal 7 source settings. */
@@ -44,7 +47,8 @@ export const DRUPAL7_ANONYMOUS_RID = '1';
 export const DRUPAL7_AUTHENTICATED_RID = '2';
 
 /**
- * A {@link HostSource} over Drupal 7's tables, read-only: `users` (uid 0 is the anonymous user and is never
+ * A {@link HostSource} over Drupal 7's tables, read-only unless built with `writes: true` (then `setUserRoles`
+ * replaces the user's `users_roles` rows by rid; never the implicit `authenticated user`, never uid 0): `users` (uid 0 is the anonymous user and is never
  * read; `status = 0` is blocked), `role` (roles keyed by `rid`, the stable id; `name` is only a label),
  * `users_roles` (plus the implicit `authenticated user`, rid 2) and `role_permission`. A `users_roles` row naming
  * a role that does not exist throws {@link HostDataError}.
@@ -117,6 +121,18 @@ export function drupal7Source(db: Kysely<any>, options: Drupal7Options = {}): Ho
     async countUsers() {
       const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).where('uid', '>', 0).executeTakeFirst();
       return Number(row?.n ?? 0);
+    },
+    async setUserRoles(userId, roles) {
+      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
+      const key = userKey(o.idPrefix, userId);
+      if (key === null || key === 0) throw new HostUserMissingError(o.name, userId);
+      await inHostTransaction(db, async (trx) => {
+        const known = await drupal7Source(trx, { ...o, writes: false }).listRoles();
+        const rids = checkRoleWrite({ source: o.name, userId, roles, known, implicit: [DRUPAL7_AUTHENTICATED_RID], refused: [DRUPAL7_ANONYMOUS_RID] });
+        if (!(await trx.selectFrom(t.users).select('uid').where('uid', '=', key).executeTakeFirst())) throw new HostUserMissingError(o.name, userId);
+        await trx.deleteFrom(t.usersRoles).where('uid', '=', key).execute();
+        if (rids.length > 0) await trx.insertInto(t.usersRoles).values(rids.map((rid) => ({ uid: key, rid: Number(rid) }))).execute();
+      });
     },
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);

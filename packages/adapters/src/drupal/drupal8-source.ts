@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
+import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
 
 /**
- * zod schema of the Drupal 8+ source settings: the table prefix, the user id prefix (`drupal:`) and the source name.
+ * zod schema of the Drupal 8+ source settings: the table prefix, the user id prefix (`drupal:`), the source name,
+ * and `writes` (default false: read-only; true enables `setUserRoles`).
  *
  * @example
  * ```ts
@@ -18,6 +20,7 @@ export const drupal8OptionsSchema = z
     prefix: tablePrefixSchema.default(''),
     idPrefix: z.string().min(1).max(32).default('drupal:'),
     name: sqlIdentifierSchema.default('drupal8'),
+    writes: hostWritesSchema,
   })
   .strict();
 /** Drupal 8+ source settings. */
@@ -34,7 +37,9 @@ export type Drupal8Options = z.input<typeof drupal8OptionsSchema>;
 export const DRUPAL8_AUTHENTICATED = 'authenticated';
 
 /**
- * A {@link HostSource} over Drupal 8+'s tables, read-only: `users_field_data` (the default-language row; uid 0
+ * A {@link HostSource} over Drupal 8+'s tables, read-only unless built with `writes: true` (then `setUserRoles`
+ * replaces the user's live `user__roles` rows: bundle `user`, deleted 0, revision_id = uid, the user's
+ * langcode, delta 0..n; never `authenticated`, never `anonymous`, never uid 0): `users_field_data` (the default-language row; uid 0
  * is anonymous and never read; `status = 0` is blocked), `user__roles` (role machine names in
  * `roles_target_id`, plus the implicit `authenticated`), and the roles' configuration in `config`
  * (`user.role.<id>`, PHP-serialized: `id`, `label`, `permissions`, `is_admin`), parsed with `php-serialize`.
@@ -107,6 +112,20 @@ export function drupal8Source(db: Kysely<any>, options: Drupal8Options = {}): Ho
     async countUsers() {
       const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).where('uid', '>', 0).where('default_langcode', '=', 1).executeTakeFirst();
       return Number(row?.n ?? 0);
+    },
+    async setUserRoles(userId, roles) {
+      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
+      const key = userKey(o.idPrefix, userId);
+      if (key === null || key === 0) throw new HostUserMissingError(o.name, userId);
+      await inHostTransaction(db, async (trx) => {
+        const known = await drupal8Source(trx, { ...o, writes: false }).listRoles();
+        const ids = checkRoleWrite({ source: o.name, userId, roles, known, implicit: [DRUPAL8_AUTHENTICATED], refused: ['anonymous'] });
+        const user = await trx.selectFrom(t.users).select('langcode').where('uid', '=', key).where('default_langcode', '=', 1).executeTakeFirst();
+        if (!user) throw new HostUserMissingError(o.name, userId);
+        await trx.deleteFrom(t.roles).where('entity_id', '=', key).where('deleted', '=', 0).execute();
+        const rows = ids.map((id, delta) => ({ bundle: 'user', deleted: 0, entity_id: key, revision_id: key, langcode: String(user.langcode), delta, roles_target_id: id }));
+        if (rows.length > 0) await trx.insertInto(t.roles).values(rows).execute();
+      });
     },
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);

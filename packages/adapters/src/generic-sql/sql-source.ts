@@ -2,12 +2,14 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
+import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 
 /**
  * zod schema of a generic SQL source: a users table (integer key, e-mail, name, optional blocked flag, extra
  * field columns), a user-role table (user key, role id), and optionally a roles table (id, label) and a
- * role-permission table (role id, permission) — every name a plain identifier from this configuration.
+ * role-permission table (role id, permission) — every name a plain identifier from this configuration — and
+ * `writes` (default false: read-only; true enables `setUserRoles`).
  *
  * @example
  * ```ts
@@ -35,6 +37,7 @@ export const sqlSourceOptionsSchema = z
     userRoles: z.object({ table: sqlIdentifierSchema, user: sqlIdentifierSchema, role: sqlIdentifierSchema }).strict(),
     roles: z.object({ table: sqlIdentifierSchema, id: sqlIdentifierSchema, label: sqlIdentifierSchema }).strict().optional(),
     rolePermissions: z.object({ table: sqlIdentifierSchema, role: sqlIdentifierSchema, permission: sqlIdentifierSchema }).strict().optional(),
+    writes: hostWritesSchema,
   })
   .strict();
 /** Generic SQL source settings. */
@@ -43,7 +46,8 @@ export type SqlSourceOptions = z.input<typeof sqlSourceOptionsSchema>;
 /**
  * A {@link HostSource} over a Node host's own tables, configured by name. Without a roles table the roles are
  * the distinct values of the user-role table; with one, a user-role row naming a missing role throws
- * {@link HostDataError}.
+ * {@link HostDataError}. Read-only unless built with `writes: true`: then `setUserRoles` replaces the user's rows
+ * of the user-role table (a role must be listed: without a roles table, one some user already holds).
  *
  * @example
  * ```ts
@@ -122,6 +126,17 @@ export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSourc
     async countUsers() {
       const row = await db.selectFrom(u.table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
+    },
+    async setUserRoles(userId, roles) {
+      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
+      const key = userKey(o.idPrefix, userId);
+      if (key === null) throw new HostUserMissingError(o.name, userId);
+      await inHostTransaction(db, async (trx) => {
+        const ids = checkRoleWrite({ source: o.name, userId, roles, known: await sqlSource(trx, { ...o, writes: false }).listRoles() });
+        if (!(await trx.selectFrom(u.table).select(`${u.key} as k`).where(u.key, '=', key).executeTakeFirst())) throw new HostUserMissingError(o.name, userId);
+        await trx.deleteFrom(ur.table).where(ur.user, '=', key).execute();
+        if (ids.length > 0) await trx.insertInto(ur.table).values(ids.map((r) => ({ [ur.user]: key, [ur.role]: r }))).execute();
+      });
     },
     async existingUsers(userIds) {
       const keys = userIds.map((id) => userKey(o.idPrefix, id)).filter((k): k is number => k !== null);

@@ -20,15 +20,16 @@ export type HostKind = (typeof HOST_KINDS)[number];
 
 /**
  * The built-in source for a host kind over a Kysely handle on the host's database: `prefix` is the table prefix
- * (WordPress `wp_`, Joomla `jos_`, Drupal usually empty); `sql` needs its table configuration in `sql`.
+ * (WordPress `wp_`, Joomla `jos_`, Drupal usually empty); `sql` needs its table configuration in `sql`; `writes`
+ * (default false) enables `setUserRoles`.
  *
  * @example
  * ```ts
  * const source = hostSourceFor('wordpress', hostDb, { prefix: 'wp_' });
  * ```
  */
-export function hostSourceFor(kind: HostKind, db: Kysely<any>, options: { prefix?: string; sql?: SqlSourceOptions } = {}): HostSource {
-  const prefix = options.prefix === undefined ? {} : { prefix: options.prefix };
+export function hostSourceFor(kind: HostKind, db: Kysely<any>, options: { prefix?: string; sql?: SqlSourceOptions; writes?: boolean } = {}): HostSource {
+  const prefix = { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(options.writes === undefined ? {} : { writes: options.writes }) };
   switch (kind) {
     case 'wordpress':
       return wordpressSource(db, prefix);
@@ -40,6 +41,6 @@ export function hostSourceFor(kind: HostKind, db: Kysely<any>, options: { prefix
       return joomlaSource(db, prefix);
     case 'sql':
       if (!options.sql) throw new Error("the 'sql' host needs its tables configured (users, userRoles)");
-      return sqlSource(db, options.sql);
+      return sqlSource(db, options.writes === undefined ? options.sql : { ...options.sql, writes: options.writes });
   }
 }

@@ -83,6 +83,14 @@ export interface HostSource {
   countUsers?(): Promise<number>;
   /** The user's effective host permissions, when the host's rule is not {@link effectivePermissions}'. */
   permissionsOf?(user: HostUserRecord, roles: readonly HostRole[]): ReadonlySet<string>;
+  /**
+   * Sets the roles the user holds in the host's own tables to exactly these (stable ids or machine names;
+   * implicit roles such as Drupal's `authenticated` or Joomla's ancestor groups may be listed and are not
+   * stored), in one transaction. Present on the built-in sources; throws `HostWritesDisabledError` unless the
+   * source was built with `writes: true`, `UnknownHostRoleError` for a role the host does not have and
+   * `HostUserMissingError` for a user it does not have — in every case writing nothing.
+   */
+  setUserRoles?(userId: string, roles: readonly string[]): Promise<void>;
 }
 
 /**

@@ -2,12 +2,13 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
+import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { rootAssetRules } from './joomla-asset-rules.js';
 
 /**
  * zod schema of the Joomla source settings: the table prefix that replaces `#__` (`jos_`), the user id prefix
- * (`joomla:`) and the source name.
+ * (`joomla:`), the source name, and `writes` (default false: read-only; true enables `setUserRoles`).
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@ export const joomlaOptionsSchema = z
     prefix: tablePrefixSchema.default('jos_'),
     idPrefix: z.string().min(1).max(32).default('joomla:'),
     name: sqlIdentifierSchema.default('joomla'),
+    writes: hostWritesSchema,
   })
   .strict();
 /** Joomla source settings. */
@@ -32,7 +34,9 @@ interface GroupNode {
 }
 
 /**
- * A {@link HostSource} over Joomla's tables, read-only: `#__users` (`block = 1`, or an `activation` not yet
+ * A {@link HostSource} over Joomla's tables, read-only unless built with `writes: true` (then `setUserRoles`
+ * replaces the user's `#__user_usergroup_map` rows by group id, storing only the groups that are not an
+ * ancestor of another group given, since membership of a group implies its ancestors): `#__users` (`block = 1`, or an `activation` not yet
  * done, is blocked), `#__usergroups` (a nested set: a member of a group is a member of every ancestor, so a
  * user's roles are its groups and their ancestors, keyed by group id), `#__user_usergroup_map`, and the root
  * asset's JSON rules in `#__assets` as the groups' permissions: tri-state, where an explicit deny (0) on any of
@@ -108,6 +112,25 @@ export function joomlaSource(db: Kysely<any>, options: JoomlaOptions = {}): Host
     async countUsers() {
       const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
+    },
+    async setUserRoles(userId, roles) {
+      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
+      const key = userKey(o.idPrefix, userId);
+      if (key === null) throw new HostUserMissingError(o.name, userId);
+      await inHostTransaction(db, async (trx) => {
+        const inner = joomlaSource(trx, { ...o, writes: false });
+        const ids = checkRoleWrite({ source: o.name, userId, roles, known: await inner.listRoles() });
+        if (!(await trx.selectFrom(t.users).select('id').where('id', '=', key).executeTakeFirst())) throw new HostUserMissingError(o.name, userId);
+        const tree = new Map((await trx.selectFrom(t.groups).select(['id', 'lft', 'rgt']).execute()).map((g) => [String(g.id), { lft: Number(g.lft), rgt: Number(g.rgt) }]));
+        const isAncestor = (a: string, b: string) => {
+          const x = tree.get(a);
+          const y = tree.get(b);
+          return a !== b && x !== undefined && y !== undefined && x.lft <= y.lft && x.rgt >= y.rgt;
+        };
+        const store = ids.filter((a) => !ids.some((b) => isAncestor(a, b)));
+        await trx.deleteFrom(t.map).where('user_id', '=', key).execute();
+        if (store.length > 0) await trx.insertInto(t.map).values(store.map((g) => ({ user_id: key, group_id: Number(g) }))).execute();
+      });
     },
     async existingUsers(userIds) {
       const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);

@@ -4,12 +4,14 @@ import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
 import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
+import { HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
+import { writeWordpressRoles } from './wordpress-role-write.js';
 
 /**
  * zod schema of the WordPress source settings: the table `prefix` (`wp_`), the site prefix for multisite
  * (`wp_2_`: capabilities and roles are per site, users shared; default the table prefix), `multisite` (read
  * `spam` / `deleted` of `wp_users` as blocked), the user meta keys to read for `attributesFor` (`billing_country`),
- * and the user id prefix (`wp:`).
+ * the user id prefix (`wp:`), and `writes` (default false: read-only; true enables `setUserRoles`).
  *
  * @example
  * ```ts
@@ -24,13 +26,15 @@ export const wordpressOptionsSchema = z
     metaKeys: z.array(z.string().min(1).max(255)).max(50).default([]),
     idPrefix: z.string().min(1).max(32).default('wp:'),
     name: sqlIdentifierSchema.default('wordpress'),
+    writes: hostWritesSchema,
   })
   .strict();
 /** WordPress source settings. */
 export type WordpressOptions = z.input<typeof wordpressOptionsSchema>;
 
 /**
- * A {@link HostSource} over WordPress's own tables, read-only: `<prefix>users`, `<prefix>usermeta` (the
+ * A {@link HostSource} over WordPress's own tables, read-only unless built with `writes: true` (then
+ * `setUserRoles` rewrites the user's `<site prefix>capabilities` and `<site prefix>user_level` usermeta): `<prefix>users`, `<prefix>usermeta` (the
  * `<site prefix>capabilities` meta is a PHP-serialized map of role slugs and per-user capabilities) and the
  * `<site prefix>user_roles` option of `<site prefix>options` (roles and their capabilities). Roles are keyed by
  * slug. A user's permissions are WordPress's: role capabilities, then the user's own capabilities override.
@@ -135,6 +139,13 @@ export function wordpressSource(db: Kysely<any>, options: WordpressOptions = {})
         for (const r of await db.selectFrom(users).select('ID').where('ID', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.ID)}`);
       }
       return out;
+    },
+    async setUserRoles(userId, roles) {
+      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
+      const key = userKey(o.idPrefix, userId);
+      if (key === null) throw new HostUserMissingError(o.name, userId);
+      const target = { source: o.name, users, usermeta, capKey, levelKey: `${site}user_level` };
+      await inHostTransaction(db, async (trx) => writeWordpressRoles(trx, target, userId, key, roles, await wordpressSource(trx, { ...o, writes: false }).listRoles()));
     },
     /** WordPress's rule: the capabilities of every role held, then the user's own capabilities override them. */
     permissionsOf(user, roles) {

@@ -1,7 +1,8 @@
 <?php
 /*
  * Runs WordPress's own user functions for the rowguard tests: reads one JSON action from argv[1], prints one
- * JSON result. Actions: install, add_role, insert_user, set_role, delete_user, update_email, user_roles.
+ * JSON result. Actions: install, add_role, insert_user, set_role, delete_user, update_email, user_roles,
+ * user_data (get_userdata: roles, allcaps, the stored user level and the level WP_User::level_reduction gives).
  */
 $rowguard_action = json_decode($argv[1] ?? 'null', true);
 if (!is_array($rowguard_action)) { fwrite(STDERR, "usage: php wp-actions.php '<json action>'\n"); exit(2); }
@@ -42,6 +43,16 @@ switch ($rowguard_action['do']) {
   case 'user_roles':
     $user = new WP_User($rowguard_action['id']);
     out(['roles' => array_values($user->roles), 'allcaps' => $user->allcaps]);
+  case 'user_data':
+    global $wpdb;
+    $user = get_userdata($rowguard_action['id']);
+    if (!$user) fail('no user ' . $rowguard_action['id']);
+    out([
+      'roles' => array_values($user->roles),
+      'allcaps' => $user->allcaps,
+      'storedLevel' => (int) get_user_meta($user->ID, $wpdb->get_blog_prefix() . 'user_level', true),
+      'level' => array_reduce(array_keys($user->allcaps), array($user, 'level_reduction'), 0),
+    ]);
   default:
     fail('unknown action ' . $rowguard_action['do']);
 }
