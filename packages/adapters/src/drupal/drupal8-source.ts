@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
-import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
-import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
+import { sqlIdentifierSchema, tablePrefixSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
+import { keyedHostSource } from '../host/keyed-host-source.js';
 
 /**
  * zod schema of the Drupal 8+ source settings: the table prefix, the user id prefix (`drupal:`), the source name,
@@ -100,24 +101,20 @@ export function drupal8Source(db: Kysely<any>, options: Drupal8Options = {}): Ho
     });
   }
 
-  return {
+  return keyedHostSource({
     name: o.name,
     idPrefix: o.idPrefix,
+    writes: o.writes,
+    validKey: (key) => key > 0,
     listRoles,
-    readUsers: (page, roles) => read(null, page, roles),
-    async readUser(userId, roles) {
-      const key = userKey(o.idPrefix, userId);
-      return key === null || key === 0 ? null : ((await read([key], null, roles))[0] ?? null);
-    },
-    async countUsers() {
+    read,
+    async count() {
       const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).where('uid', '>', 0).where('default_langcode', '=', 1).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
-    async setUserRoles(userId, roles) {
-      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
-      const key = userKey(o.idPrefix, userId);
-      if (key === null || key === 0) throw new HostUserMissingError(o.name, userId);
-      await inHostTransaction(db, async (trx) => {
+    existing: async (keys) => (await db.selectFrom(t.users).select('uid').where('uid', 'in', keys).execute()).map((r) => Number(r.uid)),
+    writeRoles: (key, userId, roles) =>
+      inHostTransaction(db, async (trx) => {
         const known = await drupal8Source(trx, { ...o, writes: false }).listRoles();
         const ids = checkRoleWrite({ source: o.name, userId, roles, known, implicit: [DRUPAL8_AUTHENTICATED], refused: ['anonymous'] });
         const user = await trx.selectFrom(t.users).select('langcode').where('uid', '=', key).where('default_langcode', '=', 1).executeTakeFirst();
@@ -125,15 +122,6 @@ export function drupal8Source(db: Kysely<any>, options: Drupal8Options = {}): Ho
         await trx.deleteFrom(t.roles).where('entity_id', '=', key).where('deleted', '=', 0).execute();
         const rows = ids.map((id, delta) => ({ bundle: 'user', deleted: 0, entity_id: key, revision_id: key, langcode: String(user.langcode), delta, roles_target_id: id }));
         if (rows.length > 0) await trx.insertInto(t.roles).values(rows).execute();
-      });
-    },
-    async existingUsers(userIds) {
-      const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null && k > 0);
-      const out = new Set<string>();
-      for (const part of inChunks(keys, 5000)) {
-        for (const r of await db.selectFrom(t.users).select('uid').where('uid', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.uid)}`);
-      }
-      return out;
-    },
-  };
+      }),
+  });
 }

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
-import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
-import { sqlIdentifierSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
+import { sqlIdentifierSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { keyedHostSource } from '../host/keyed-host-source.js';
 
 /**
  * zod schema of a generic SQL source: a users table (integer key, e-mail, name, optional blocked flag, extra
@@ -114,37 +115,23 @@ export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSourc
     });
   }
 
-  return {
+  return keyedHostSource({
     name: o.name,
     idPrefix: o.idPrefix,
+    writes: o.writes,
     listRoles,
-    readUsers: (page, roles) => read(null, page, roles),
-    async readUser(userId, roles) {
-      const key = userKey(o.idPrefix, userId);
-      return key === null ? null : ((await read([key], null, roles))[0] ?? null);
-    },
-    async countUsers() {
+    read,
+    async count() {
       const row = await db.selectFrom(u.table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
-    async setUserRoles(userId, roles) {
-      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
-      const key = userKey(o.idPrefix, userId);
-      if (key === null) throw new HostUserMissingError(o.name, userId);
-      await inHostTransaction(db, async (trx) => {
+    existing: async (keys) => (await db.selectFrom(u.table).select(`${u.key} as k`).where(u.key, 'in', keys).execute()).map((r) => Number(r.k)),
+    writeRoles: (key, userId, roles) =>
+      inHostTransaction(db, async (trx) => {
         const ids = checkRoleWrite({ source: o.name, userId, roles, known: await sqlSource(trx, { ...o, writes: false }).listRoles() });
         if (!(await trx.selectFrom(u.table).select(`${u.key} as k`).where(u.key, '=', key).executeTakeFirst())) throw new HostUserMissingError(o.name, userId);
         await trx.deleteFrom(ur.table).where(ur.user, '=', key).execute();
         if (ids.length > 0) await trx.insertInto(ur.table).values(ids.map((r) => ({ [ur.user]: key, [ur.role]: r }))).execute();
-      });
-    },
-    async existingUsers(userIds) {
-      const keys = userIds.map((id) => userKey(o.idPrefix, id)).filter((k): k is number => k !== null);
-      const out = new Set<string>();
-      for (const part of inChunks(keys, 5000)) {
-        for (const r of await db.selectFrom(u.table).select(`${u.key} as k`).where(u.key, 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.k)}`);
-      }
-      return out;
-    },
-  };
+      }),
+  });
 }

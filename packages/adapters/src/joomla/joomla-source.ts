@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
-import { checkRoleWrite, HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
-import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
+import { sqlIdentifierSchema, tablePrefixSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { rootAssetRules } from './joomla-asset-rules.js';
+import { keyedHostSource } from '../host/keyed-host-source.js';
 
 /**
  * zod schema of the Joomla source settings: the table prefix that replaces `#__` (`jos_`), the user id prefix
@@ -100,24 +101,19 @@ export function joomlaSource(db: Kysely<any>, options: JoomlaOptions = {}): Host
     });
   }
 
-  return {
+  return keyedHostSource({
     name: o.name,
     idPrefix: o.idPrefix,
+    writes: o.writes,
     listRoles,
-    readUsers: (page, roles) => read(null, page, roles),
-    async readUser(userId, roles) {
-      const key = userKey(o.idPrefix, userId);
-      return key === null ? null : ((await read([key], null, roles))[0] ?? null);
-    },
-    async countUsers() {
+    read,
+    async count() {
       const row = await db.selectFrom(t.users).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
-    async setUserRoles(userId, roles) {
-      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
-      const key = userKey(o.idPrefix, userId);
-      if (key === null) throw new HostUserMissingError(o.name, userId);
-      await inHostTransaction(db, async (trx) => {
+    existing: async (keys) => (await db.selectFrom(t.users).select('id').where('id', 'in', keys).execute()).map((r) => Number(r.id)),
+    writeRoles: (key, userId, roles) =>
+      inHostTransaction(db, async (trx) => {
         const inner = joomlaSource(trx, { ...o, writes: false });
         const ids = checkRoleWrite({ source: o.name, userId, roles, known: await inner.listRoles() });
         if (!(await trx.selectFrom(t.users).select('id').where('id', '=', key).executeTakeFirst())) throw new HostUserMissingError(o.name, userId);
@@ -130,15 +126,6 @@ export function joomlaSource(db: Kysely<any>, options: JoomlaOptions = {}): Host
         const store = ids.filter((a) => !ids.some((b) => isAncestor(a, b)));
         await trx.deleteFrom(t.map).where('user_id', '=', key).execute();
         if (store.length > 0) await trx.insertInto(t.map).values(store.map((g) => ({ user_id: key, group_id: Number(g) }))).execute();
-      });
-    },
-    async existingUsers(userIds) {
-      const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);
-      const out = new Set<string>();
-      for (const part of inChunks(keys, 5000)) {
-        for (const r of await db.selectFrom(t.users).select('id').where('id', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.id)}`);
-      }
-      return out;
-    },
-  };
+      }),
+  });
 }

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { inChunks, textOrNull } from '../host/host-batches.js';
 import { HostDataError } from '../host/host-data-error.js';
-import { sqlIdentifierSchema, tablePrefixSchema, userKey, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
+import { sqlIdentifierSchema, tablePrefixSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
-import { HostUserMissingError, HostWritesDisabledError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
+import { hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { writeWordpressRoles } from './wordpress-role-write.js';
+import { keyedHostSource } from '../host/keyed-host-source.js';
 
 /**
  * zod schema of the WordPress source settings: the table `prefix` (`wp_`), the site prefix for multisite
@@ -119,41 +120,29 @@ export function wordpressSource(db: Kysely<any>, options: WordpressOptions = {})
     });
   }
 
-  return {
+  /** WordPress's rule: the capabilities of every role held, then the user's own capabilities override them. */
+  const permissionsOf = (user: HostUserRecord, roles: readonly HostRole[]): Set<string> => {
+    const byId = new Map(roles.map((r) => [r.id, r]));
+    const caps: Record<string, boolean> = {};
+    for (const id of user.roles) Object.assign(caps, byId.get(id)?.permissions ?? {});
+    Object.assign(caps, user.permissions);
+    return new Set(Object.entries(caps).flatMap(([k, v]) => (v ? [k] : [])));
+  };
+  const source = keyedHostSource({
     name: o.name,
     idPrefix: o.idPrefix,
+    writes: o.writes,
     listRoles,
-    readUsers: (page, roles) => read(null, page, roles),
-    async readUser(userId, roles) {
-      const key = userKey(o.idPrefix, userId);
-      return key === null ? null : ((await read([key], null, roles))[0] ?? null);
-    },
-    async countUsers() {
+    read,
+    async count() {
       const row = await db.selectFrom(users).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
-    async existingUsers(userIds) {
-      const keys = userIds.map((u) => userKey(o.idPrefix, u)).filter((k): k is number => k !== null);
-      const out = new Set<string>();
-      for (const part of inChunks(keys, 5000)) {
-        for (const r of await db.selectFrom(users).select('ID').where('ID', 'in', part).execute()) out.add(`${o.idPrefix}${Number(r.ID)}`);
-      }
-      return out;
-    },
-    async setUserRoles(userId, roles) {
-      if (!o.writes) throw new HostWritesDisabledError(o.name, userId);
-      const key = userKey(o.idPrefix, userId);
-      if (key === null) throw new HostUserMissingError(o.name, userId);
+    existing: async (keys) => (await db.selectFrom(users).select('ID').where('ID', 'in', keys).execute()).map((r) => Number(r.ID)),
+    writeRoles: (key, userId, roles) => {
       const target = { source: o.name, users, usermeta, capKey, levelKey: `${site}user_level` };
-      await inHostTransaction(db, async (trx) => writeWordpressRoles(trx, target, userId, key, roles, await wordpressSource(trx, { ...o, writes: false }).listRoles()));
+      return inHostTransaction(db, async (trx) => writeWordpressRoles(trx, target, userId, key, roles, await wordpressSource(trx, { ...o, writes: false }).listRoles()));
     },
-    /** WordPress's rule: the capabilities of every role held, then the user's own capabilities override them. */
-    permissionsOf(user, roles) {
-      const byId = new Map(roles.map((r) => [r.id, r]));
-      const caps: Record<string, boolean> = {};
-      for (const id of user.roles) Object.assign(caps, byId.get(id)?.permissions ?? {});
-      Object.assign(caps, user.permissions);
-      return new Set(Object.entries(caps).flatMap(([k, v]) => (v ? [k] : [])));
-    },
-  };
+  });
+  return { ...source, permissionsOf };
 }
