@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { inChunks, textOrNull } from '../host/host-batches.js';
-import { HostDataError } from '../host/host-data-error.js';
+import { textOrNull } from '../host/host-batches.js';
 import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, tablePrefixSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { keyedHostSource } from '../host/keyed-host-source.js';
+import { heldRoles } from '../host/held-roles.js';
 
 /**
  * zod schema of the Drupal 7 source settings: the table prefix (`$databases['default']['default']['prefix']`,
@@ -80,19 +80,16 @@ export function drupal7Source(db: Kysely<any>, options: Drupal7Options = {}): Ho
     if (keys) q = q.where('uid', 'in', keys);
     if (page) q = q.where('uid', '>', page.after).orderBy('uid').limit(page.limit);
     const rows = await q.execute();
-    const known = new Set(roles.map((r) => r.id));
-    const held = new Map<number, string[]>();
-    for (const part of inChunks(rows.map((r) => Number(r.uid)))) {
-      for (const ur of await db.selectFrom(t.usersRoles).select(['uid', 'rid']).where('uid', 'in', part).execute()) {
-        const rid = String(ur.rid);
-        if (!known.has(rid)) {
-          throw new HostDataError({ table: t.usersRoles, row: `uid=${String(ur.uid)},rid=${rid}`, userId: `${o.idPrefix}${String(ur.uid)}`, reason: `role ${rid} does not exist in ${t.role}` });
-        }
-        const list = held.get(Number(ur.uid)) ?? [];
-        list.push(rid);
-        held.set(Number(ur.uid), list);
-      }
-    }
+    const held = await heldRoles(
+      rows.map((r) => Number(r.uid)),
+      async (part) =>
+        (await db.selectFrom(t.usersRoles).select(['uid', 'rid']).where('uid', 'in', part).execute()).map((ur) => ({
+          userKey: Number(ur.uid),
+          roleId: String(ur.rid),
+          row: `uid=${String(ur.uid)},rid=${String(ur.rid)}`,
+        })),
+      { table: t.usersRoles, idPrefix: o.idPrefix, known: new Set(roles.map((r) => r.id)), missing: (rid) => `role ${rid} does not exist in ${t.role}` },
+    );
     return rows.map((r) => {
       const key = Number(r.uid);
       const fields: Record<string, string | null> = {};

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { inChunks, textOrNull } from '../host/host-batches.js';
-import { HostDataError } from '../host/host-data-error.js';
+import { textOrNull } from '../host/host-batches.js';
 import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, tablePrefixSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { parsePhpSerialized, phpArray, phpTruthy } from '../host/php-serialized.js';
 import { keyedHostSource } from '../host/keyed-host-source.js';
+import { heldRoles } from '../host/held-roles.js';
 
 /**
  * zod schema of the Drupal 8+ source settings: the table prefix, the user id prefix (`drupal:`), the source name,
@@ -72,20 +72,16 @@ export function drupal8Source(db: Kysely<any>, options: Drupal8Options = {}): Ho
     if (keys) q = q.where('uid', 'in', keys);
     if (page) q = q.where('uid', '>', page.after).orderBy('uid').limit(page.limit);
     const rows = await q.execute();
-    const known = new Set(roles.map((r) => r.id));
-    const held = new Map<number, string[]>();
-    for (const part of inChunks(rows.map((r) => Number(r.uid)))) {
-      const links = await db.selectFrom(t.roles).select(['entity_id', 'delta', 'roles_target_id']).where('deleted', '=', 0).where('entity_id', 'in', part).execute();
-      for (const ur of links) {
-        const rid = String(ur.roles_target_id);
-        if (!known.has(rid)) {
-          throw new HostDataError({ table: t.roles, row: `entity_id=${String(ur.entity_id)},delta=${String(ur.delta)}`, userId: `${o.idPrefix}${String(ur.entity_id)}`, reason: `role '${rid}' has no configuration` });
-        }
-        const list = held.get(Number(ur.entity_id)) ?? [];
-        list.push(rid);
-        held.set(Number(ur.entity_id), list);
-      }
-    }
+    const held = await heldRoles(
+      rows.map((r) => Number(r.uid)),
+      async (part) =>
+        (await db.selectFrom(t.roles).select(['entity_id', 'delta', 'roles_target_id']).where('deleted', '=', 0).where('entity_id', 'in', part).execute()).map((ur) => ({
+          userKey: Number(ur.entity_id),
+          roleId: String(ur.roles_target_id),
+          row: `entity_id=${String(ur.entity_id)},delta=${String(ur.delta)}`,
+        })),
+      { table: t.roles, idPrefix: o.idPrefix, known: new Set(roles.map((r) => r.id)), missing: (rid) => `role '${rid}' has no configuration` },
+    );
     return rows.map((r) => {
       const key = Number(r.uid);
       return {

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { inChunks, textOrNull } from '../host/host-batches.js';
-import { HostDataError } from '../host/host-data-error.js';
+import { textOrNull } from '../host/host-batches.js';
 import { checkRoleWrite, HostUserMissingError, hostWritesSchema, inHostTransaction } from '../host/host-role-writes.js';
 import { sqlIdentifierSchema, type HostPage, type HostRole, type HostSource, type HostUserRecord } from '../host/host-source.js';
 import { keyedHostSource } from '../host/keyed-host-source.js';
+import { heldRoles } from '../host/held-roles.js';
 
 /**
  * zod schema of a generic SQL source: a users table (integer key, e-mail, name, optional blocked flag, extra
@@ -85,19 +85,16 @@ export function sqlSource(db: Kysely<any>, options: SqlSourceOptions): HostSourc
     if (keys) q = q.where(u.key, 'in', keys);
     if (page) q = q.where(u.key, '>', page.after).orderBy(u.key).limit(page.limit);
     const rows = await q.execute();
-    const known = o.roles ? new Set(roles.map((r) => r.id)) : null;
-    const held = new Map<number, string[]>();
-    for (const part of inChunks(rows.map((r) => Number(r.k)))) {
-      for (const m of await db.selectFrom(ur.table).select([`${ur.user} as u`, `${ur.role} as r`]).where(ur.user, 'in', part).execute()) {
-        const rid = String(m.r);
-        if (known && !known.has(rid)) {
-          throw new HostDataError({ table: ur.table, row: `${ur.user}=${String(m.u)},${ur.role}=${rid}`, userId: `${o.idPrefix}${String(m.u)}`, reason: `role '${rid}' does not exist in ${o.roles?.table}` });
-        }
-        const list = held.get(Number(m.u)) ?? [];
-        list.push(rid);
-        held.set(Number(m.u), list);
-      }
-    }
+    const held = await heldRoles(
+      rows.map((r) => Number(r.k)),
+      async (part) =>
+        (await db.selectFrom(ur.table).select([`${ur.user} as u`, `${ur.role} as r`]).where(ur.user, 'in', part).execute()).map((m) => ({
+          userKey: Number(m.u),
+          roleId: String(m.r),
+          row: `${ur.user}=${String(m.u)},${ur.role}=${String(m.r)}`,
+        })),
+      { table: ur.table, idPrefix: o.idPrefix, known: o.roles ? new Set(roles.map((r) => r.id)) : null, missing: (rid) => `role '${rid}' does not exist in ${o.roles?.table}` },
+    );
     return rows.map((r) => {
       const key = Number(r.k);
       const fields: Record<string, string | null> = {};
