@@ -13,9 +13,10 @@ import { generateDataSet, readDataSetInfo, type DataSetInfo } from './data-gener
 import { runLoadTest, type LoadResult } from './load-test.js';
 import { reportRun } from './result-report.js';
 import { describeError, formatMs } from './timing-stats.js';
-import { generateCountrySales, readCountrySalesInfo } from './country-sales-data.js';
+import { countrySalesEngine, generateCountrySales, readCountrySalesInfo } from './country-sales-data.js';
 import { COUNTRY_SALES_VERSION } from './country-sales-plan.js';
 import { runCountrySales, TABLE_HEADER } from './country-sales-run.js';
+import { createBenchEngine } from './bench-engine.js';
 
 const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -63,6 +64,8 @@ async function prepareData(options: BenchOptions, dialect: BenchDatabase['dialec
     info = await generateDataSet(bench, log);
   } else {
     log(`  reusing the ${size} data set generated ${info.generatedAt} (${info.seconds.total ?? '?'} s); --regen to rebuild`);
+    // A kept data set may predate the engine's latest migrations: bring its schema up to date (idempotent).
+    await createBenchEngine(bench.db, dialect).engine.migrate();
   }
   return { bench, info };
 }
@@ -108,6 +111,7 @@ async function countrySales(options: BenchOptions, dialect: BenchDatabase['diale
       log(`  generated in ${info.seconds} s`);
     } else {
       log(`  reusing the country-sales ${size} data set generated ${info.generatedAt} (${info.seconds} s); --regen to rebuild`);
+      await countrySalesEngine(bench.db).migrate(); // a kept data set may predate the latest migrations
     }
     if (options.generateOnly) return;
     log(`\n### country-sales, ${dialect}, ${size} (medians of up to ${options.repeat} runs; page = first ${50} by sort name)\n${TABLE_HEADER}`);
