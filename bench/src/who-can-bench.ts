@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   }
   try {
     const { engine, errors } = createBenchEngine(bench.db, dialect);
+    await engine.migrate(); // a kept data set may predate the latest migrations
     const domain = await engine.domain(DOMAIN_NAME);
     const { rows } = await sql<{ lo: unknown; hi: unknown; n: unknown }>`select min(id) as lo, max(id) as hi, count(*) as n from rg_contact`.execute(bench.db);
     const lo = Number(rows[0]?.lo);
