@@ -11,7 +11,7 @@ export const SIZES = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 } as cons
 export type SizeName = keyof typeof SIZES;
 
 /** Bumped whenever the generated data changes, so stale data sets are regenerated. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 /** The seed of every generated data set. */
 export const SEED = 20261122;
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AccessPlan } from '../decide/access-plan.js';
 import {
   chooseShape,
+  hashedBeatsArray,
   PREFETCH_MAX_IDS,
   clauseShapeSettingSchema,
   shapeReason,
@@ -179,7 +180,7 @@ export async function chooseShapes(
     const materialised = key.startsWith('m:');
     const groups = (materialised ? key.slice(2) : key).split(',').map(Number);
     if (setting !== 'auto') {
-      // `array` is PostgreSQL syntax; elsewhere its equivalent is `in`.
+      // `array` is PostgreSQL syntax; elsewhere its equivalent is `in` (`hashed` is portable SQL).
       const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
       shapes.set(key, shape);
       choices.push({ groups, materialised, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
@@ -187,7 +188,8 @@ export async function chooseShapes(
       shapes.set(key, 'exists');
       choices.push({ groups, materialised, shape: 'exists', grant: 'fixed', why: shapeReason(dialect, purpose, 'large', 'exists') });
     } else {
-      const grant = (await engine.grantSizes.isSmall(plan.subject.domainId, groups, materialised)) ? 'small' : 'large';
+      const size = await engine.grantSizes.grant(plan.subject.domainId, groups, materialised);
+      const grant = size.small ? 'small' : 'large';
       if (dialect === 'mysql' && purpose === 'count' && grant === 'small' && underOr && !materialised && bound < PREFETCH_BUDGET) {
         // A small static grant under OR, for a count: its members bound as a list let MariaDB merge index ranges.
         const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound));
@@ -199,7 +201,7 @@ export async function chooseShapes(
           continue;
         }
       }
-      const shape = chooseShape(dialect, purpose, grant, underOr);
+      const shape = chooseShape(dialect, purpose, grant, underOr, hashedBeatsArray(size.rows, size.contacts));
       shapes.set(key, shape);
       choices.push({ groups, materialised, shape, grant, why: shapeReason(dialect, purpose, grant, shape, underOr) });
     }

@@ -14,14 +14,38 @@ import type { TableNames } from '../store/table-names.js';
  *   grant.
  * - `array`: `id = any(array(select contact_id ...))` — PostgreSQL fetches the members once (an init plan) and
  *   looks them up by primary key: best for a small grant.
+ * - `hashed`: `(id in (select contact_id ...)) is true` — PostgreSQL cannot pull the wrapped `IN` up into a
+ *   semi-join, so it hashes the members once and tests each row of the host's index order against the hash: the
+ *   first page of a grant too large for `array` (each member a primary-key lookup) and too small for a semi-join.
  */
-export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array'] as const;
+export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array', 'hashed'] as const;
 /**
  * A membership-test shape: one of {@link CLAUSE_SHAPES}, or `ids`: the members read once when the clause is built
  * and bound as a literal list (at most {@link PREFETCH_MAX_IDS}), which lets MariaDB/MySQL merge an index range per
  * arm of an OR (`index_merge`) for a count. Chosen automatically only.
  */
 export type ClauseShape = (typeof CLAUSE_SHAPES)[number] | 'ids';
+
+/**
+ * Rows a first page of `limit` rows walks in the host's index order per matching row; with `hashed` each walked
+ * row costs about as much as one primary-key lookup of `array`, so `hashed` wins once the members exceed
+ * `sqrt(PAGE_WALK_ROWS * contacts)` (about 0.7% of a million contacts).
+ */
+export const PAGE_WALK_ROWS = 50;
+
+/**
+ * Whether a small grant's first page is cheaper with `hashed` than with `array` on PostgreSQL: walking the host's
+ * index order reads about `PAGE_WALK_ROWS * contacts / members` rows, `array` looks up every member.
+ *
+ * @example
+ * ```ts
+ * hashedBeatsArray(9_600, 1_000_000); // true: ~5,200 rows walked against 9,600 lookups
+ * hashedBeatsArray(960, 1_000_000); // false
+ * ```
+ */
+export function hashedBeatsArray(members: number, contacts: number): boolean {
+  return members > 0 && members * members > PAGE_WALK_ROWS * contacts;
+}
 
 /** The most members the `ids` shape reads and binds (well under MariaDB's 65,535 placeholders). */
 export const PREFETCH_MAX_IDS = 5_000;
@@ -67,12 +91,19 @@ export interface ShapeChoice {
  * ```ts
  * chooseShape('mysql', 'page', 'large'); // 'probe'
  * chooseShape('postgres', 'page', 'small'); // 'array'
+ * chooseShape('postgres', 'page', 'small', false, true); // 'hashed': enough members that walking beats looking up
+ * chooseShape('postgres', 'page', 'large', true); // 'probe': under OR/NOT
  * ```
  */
-export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false): ClauseShape {
+export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false, hashed = false): ClauseShape {
   if (dialect === 'sqlite') return 'exists';
-  // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan.
-  if (dialect === 'postgres') return grant === 'small' && !underOr ? 'array' : 'exists';
+  if (dialect === 'postgres') {
+    // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan;
+    // for a first page a large set is probed per walked row (a hashed subplan would read every member first).
+    if (underOr) return purpose === 'page' && grant === 'large' ? 'probe' : 'exists';
+    if (grant === 'large') return 'exists';
+    return purpose === 'page' && hashed ? 'hashed' : 'array';
+  }
   if (purpose === 'count') return 'exists';
   // Under OR/NOT MariaDB materialises an `in` on every query; a probe keeps the host's index order.
   return grant === 'small' && !underOr ? 'in' : 'probe';
@@ -82,6 +113,8 @@ export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant:
 export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', shape: ClauseShape, underOr = false): string {
   if (dialect === 'sqlite') return 'SQLite probes a correlated exists per row, in the order of the host query';
   if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
+  if (dialect === 'postgres' && underOr && shape === 'probe') return 'a large grant under OR/NOT, a first page: a scalar probe per row in the host index order (a hashed subplan would read every member first)';
+  if (dialect === 'postgres' && underOr) return 'a large grant under OR/NOT, a count: a correlated exists (a hashed subplan)';
   if (dialect === 'mysql' && underOr && grant === 'small' && shape === 'probe') return 'a small grant under OR/NOT, a first page: a scalar probe per row in the host index order (an IN under OR is materialised on every query)';
   const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
   const how: Record<ClauseShape, string> = {
@@ -90,6 +123,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
     in: 'an IN subquery driven from the membership index',
     array: 'the member ids fetched once, then looked up by primary key',
     ids: 'the member ids read when the clause is built and bound as a list, so each arm of the OR gets its own index range (index_merge)',
+    hashed: 'the member ids hashed once and each row of the host index order tested against the hash (fewer rows walked than members looked up)',
   };
   return `${size}, ${purpose === 'page' ? 'a first page' : 'a count'}: ${how[shape]}`;
 }
@@ -105,7 +139,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
  * ```
  */
 export class GrantSizeEstimator {
-  readonly #cache = new Map<string, { small: boolean; at: number }>();
+  readonly #cache = new Map<string, { small: boolean; rows: number; at: number }>();
   readonly #totals = new Map<number, { total: number; at: number }>();
   readonly #estimates = new Map<string, { rows: number; at: number }>();
 
@@ -176,18 +210,28 @@ export class GrantSizeEstimator {
   }
 
   async isSmall(domainId: number, groupIds: readonly number[], materialised = false): Promise<boolean> {
+    return (await this.grant(domainId, groupIds, materialised)).small;
+  }
+
+  /**
+   * Like {@link GrantSizeEstimator.isSmall}, with the rows counted (exact below the small-grant bound, the bound
+   * itself above it) and the domain's estimated contacts.
+   */
+  async grant(domainId: number, groupIds: readonly number[], materialised = false): Promise<{ small: boolean; rows: number; contacts: number }> {
     const key = `${materialised ? 'm' : 's'}${domainId}:${[...groupIds].sort((a, b) => a - b).join(',')}`;
+    const contacts = await this.#total(domainId);
     const hit = this.#cache.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.small;
-    const limit = Math.max(1, Math.ceil((await this.#total(domainId)) * SMALL_GRANT_SHARE));
+    if (hit && Date.now() - hit.at < this.ttlMs) return { small: hit.small, rows: hit.rows, contacts };
+    const limit = Math.max(1, Math.ceil(contacts * SMALL_GRANT_SHARE));
     // Bounded: reads at most `limit` entries of the (group_id, status, contact_id) index.
     const table = materialised ? this.tables.groupMember : this.tables.groupContact;
     const status = materialised ? sql`` : sql` and ${sql.ref('status')} = ${'Added'}`;
     const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 as x from ${sql.table(table)} where ${sql.ref(
       'group_id',
     )} in (${sql.join([...groupIds])})${status} limit ${limit}) as rg_m`.execute(this.db);
-    const small = Number(rows[0]?.n ?? 0) < limit;
-    this.#cache.set(key, { small, at: Date.now() });
-    return small;
+    const counted = Number(rows[0]?.n ?? 0);
+    const small = counted < limit;
+    this.#cache.set(key, { small, rows: counted, at: Date.now() });
+    return { small, rows: counted, contacts };
   }
 }

@@ -162,6 +162,9 @@ function memberTest(table: string, groupIds: readonly number[], status: string |
       return sql<SqlBool>`${contactIdRef(ctx)} in (select ${sql.ref(`${a}.contact_id`)} ${from} where ${members})`;
     case 'array':
       return sql<SqlBool>`${contactIdRef(ctx)} = any(array(select ${sql.ref(`${a}.contact_id`)} ${from} where ${members}))`;
+    case 'hashed':
+      // PostgreSQL only: the wrapped IN is not pulled up into a semi-join, so it becomes a hashed subplan.
+      return sql<SqlBool>`(${contactIdRef(ctx)} in (select ${sql.ref(`${a}.contact_id`)} ${from} where ${members})) is true`;
     default:
       return sql<SqlBool>`exists (select 1 ${from} where ${correlated} and ${members})`;
   }
