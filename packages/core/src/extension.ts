@@ -43,7 +43,7 @@ export { compileClause, baseFilters } from './sql/permission-clause.js';
 export { criteriaSql, groupMemberSql, SQL_TRUE, SQL_FALSE, sqlAnd, sqlOr, sqlNot, type SqlContext } from './sql/membership-sql.js';
 export { idListSql } from './sql/id-list-sql.js';
 export { entityClauseSql } from './sql/entity-clause.js';
-export { SMALL_GRANT_SHARE, PAGE_WALK_ROWS, chooseShape, hashedBeatsArray, GrantSizeEstimator } from './sql/clause-shape.js';
+export { SMALL_GRANT_SHARE, PAGE_WALK_ROWS, chooseShape, pageWalkWins, GrantSizeEstimator } from './sql/clause-shape.js';
 
 // The store: tables, migrations, snapshots.
 export { loadContactFacts, loadSnapshot, readVersion, type StoreContext } from './store/policy-store.js';

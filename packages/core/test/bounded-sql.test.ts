@@ -142,4 +142,30 @@ describe.each(dialects)('smart-group SQL stays bounded, on %s', (dialect) => {
       expect(size.parameters).toBeLessThanOrEqual(MAX_GROUP_PARAMETERS + 10);
     }
   });
+
+  it('510 contact entries under an OR: one list parameter, cast to the id column type on PostgreSQL', async () => {
+    const domain = await w.engine.domain('long-ids');
+    const { viewer, listed, grouped, other } = await domain.admin('bounded-test').transaction(async (admin) => {
+      const viewer = await admin.createContact({ contactType: 'Individual' });
+      const listed: number[] = [];
+      for (let i = 0; i < 510; i++) listed.push(await admin.createContact({ contactType: 'Individual' }));
+      const grouped = await admin.createContact({ contactType: 'Individual' });
+      const other = await admin.createContact({ contactType: 'Individual' });
+      const few = await admin.createGroup({ name: 'few', kind: 'static' });
+      await admin.setMembership({ groupId: few, contactId: grouped, status: 'Added' });
+      const owner = { type: 'contact', id: viewer } as const;
+      for (const id of listed) await admin.createEntry({ effect: 'allow', operation: 'view', owner, object: { type: 'contact', id } });
+      await admin.createEntry({ effect: 'allow', operation: 'view', owner, object: { type: 'group-members', groupId: few } });
+      return { viewer, listed, grouped, other };
+    });
+    const s = domain.subject({ contactId: viewer });
+    for (const purpose of ['page', 'count'] as const) {
+      const explained = await s.explainClause('view', { alias: 'c', purpose });
+      expect(explained.sql).toMatch(/ or /);
+      expect(explained.parameters.length).toBeLessThan(20);
+      // The reference table's ids are `integer`: the list is cast to `integer[]`, which the planner can hash.
+      if (dialect === 'postgres') expect(explained.sql).toContain('as integer[])');
+    }
+    expect(await visible(s, 'view', [...listed, grouped, other])).toEqual([...listed, grouped]);
+  });
 });

@@ -64,6 +64,38 @@ describe.each(dialects)('clause shapes chosen by grant size and purpose, on %s',
     expect(forced.sql).toMatch(/limit 1\) is not null/);
   });
 
+  it("a tokenized group's explicit Added / Removed rows are bound as lists for a count, same rows as every shape", async () => {
+    const domain = await w.engine.domain('explicit-rows');
+    const { viewer, contacts } = await domain.admin('shape-test').transaction(async (admin) => {
+      const viewer = await admin.createContact({ contactType: 'Individual', attributes: { state: 'S1' } });
+      const contacts: number[] = [viewer];
+      // contacts[1], [3], ... in S2; contacts[2], [4], ... in S1 (the viewer's state).
+      for (let i = 1; i <= 12; i++) contacts.push(await admin.createContact({ contactType: 'Individual', attributes: { state: i % 2 ? 'S2' : 'S1' } }));
+      const mine = await admin.createGroup({ name: 'my-state', kind: 'smart', criteria: { field: 'state', op: '=', value: { $subject: 'state' } } });
+      await admin.setMembership({ groupId: mine, contactId: contacts[1] as number, status: 'Added' }); // S2, added
+      await admin.setMembership({ groupId: mine, contactId: contacts[2] as number, status: 'Removed' }); // S1, removed
+      const owner = { type: 'contact', id: viewer } as const;
+      await admin.createEntry({ effect: 'allow', operation: 'view', owner, object: { type: 'group-members', groupId: mine } });
+      return { viewer, contacts };
+    });
+    const session = domain.subject({ contactId: viewer });
+    const count = await session.explainClause('view', { alias: 'c', purpose: 'count' });
+    const explicit = count.shapes.filter((c) => c.explicit !== undefined);
+    expect(explicit.map((c) => c.explicit).sort()).toEqual(['Added', 'Removed']);
+    for (const c of explicit) expect(c.shape).toBe(dialect === 'sqlite' ? 'exists' : 'ids');
+    const page = await session.explainClause('view', { alias: 'c', purpose: 'page' });
+    for (const c of page.shapes.filter((x) => x.explicit !== undefined)) expect(c.shape).toBe(dialect === 'mysql' ? 'probe' : 'exists');
+    const expected = contacts.filter((_, i) => i === 0 || i === 1 || (i % 2 === 0 && i !== 2));
+    expect(expected).toHaveLength(7);
+    const rows = async (options: { purpose?: 'page' | 'count'; shape?: 'hashed' | 'exists' | 'probe' | 'in' | 'array' }): Promise<number[]> => {
+      const q = await session.applyTo(t.db.selectFrom('rg_contact as c').select('c.id').orderBy('c.id'), 'view', { alias: 'c', ...options });
+      return (await q.execute()).map((r) => Number(r.id));
+    };
+    for (const purpose of ['page', 'count'] as const) expect(await rows({ purpose })).toEqual(expected);
+    for (const shape of ['hashed', 'exists', 'probe', 'in', 'array'] as const) expect(await rows({ shape })).toEqual(expected);
+    expect(await visible(session, 'view', contacts)).toEqual(expected);
+  });
+
   it('the hashed shape: an IN wrapped in IS TRUE, same rows as every other shape', async () => {
     const session = w.domain.subject({ contactId: me });
     const hashed = await session.explainClause('edit', { alias: 'c', shape: 'hashed' });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AccessPlan } from '../decide/access-plan.js';
 import {
   chooseShape,
-  hashedBeatsArray,
+  pageWalkWins,
   PREFETCH_MAX_IDS,
   clauseShapeSettingSchema,
   shapeReason,
@@ -106,7 +106,7 @@ export function compilePlanClause(
 }
 
 /** The most ids all `ids` shapes of one clause bind together. */
-const PREFETCH_BUDGET = 20_000;
+const PREFETCH_BUDGET = 30_000;
 
 /** A visible set under this share of the contacts is counted through the union form on PostgreSQL. */
 const UNION_SHARE = 0.1;
@@ -129,6 +129,7 @@ function contextFor(engine: EngineInternals, plan: AccessPlan, snapshot: PolicyS
     subjectContactId: plan.subject.contactId,
     today: engine.today(),
     secondDegree: engine.secondDegree,
+    ...(engine.grantSizes.knownContactIdType ? { pgIdType: engine.grantSizes.knownContactIdType } : {}),
     ...extra,
   };
 }
@@ -159,6 +160,39 @@ export async function chooseShapes(
   for (const key of seen) {
     // An inlined smart group: nothing to shape (reported by `explainClause`).
     if (key.startsWith('t:')) continue;
+    if (key.startsWith('e:')) {
+      // A smart group's explicit Added / Removed rows (always under OR/NOT, usually few).
+      const [, status = 'Added', list = ''] = key.split(':');
+      const groups = list.split(',').map(Number);
+      if (setting !== 'auto') {
+        const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
+        shapes.set(key, shape);
+        choices.push({ groups, explicit: status, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
+        continue;
+      }
+      if (dialect !== 'sqlite' && purpose === 'count' && bound < PREFETCH_BUDGET) {
+        // For a count: read them once and bind them, so the OR around them keeps an index range (MariaDB) or a
+        // hashed array (PostgreSQL) instead of a subquery per row.
+        const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound), status);
+        if (ids) {
+          bound += ids.length;
+          shapes.set(key, 'ids');
+          prefetched.set(key, ids);
+          choices.push({ groups, explicit: status, shape: 'ids', grant: 'small', why: `the ${ids.length} explicit ${status} rows read when the clause is built and bound as a list` });
+          continue;
+        }
+      }
+      const shape: ClauseShape = dialect === 'mysql' && purpose === 'page' ? 'probe' : 'exists';
+      shapes.set(key, shape);
+      choices.push({
+        groups,
+        explicit: status,
+        shape,
+        grant: 'fixed',
+        why: shape === 'probe' ? `explicit ${status} rows under OR/NOT, a first page: a scalar probe per row in the host index order` : `explicit ${status} rows: a correlated exists`,
+      });
+      continue;
+    }
     if (key.startsWith('s:')) {
       // A sub-type test: `exists`, except a scalar probe under OR/NOT on MariaDB/MySQL (where `exists_to_in`
       // would otherwise materialise every contact of the sub-type on each query) and for PostgreSQL pages.
@@ -201,7 +235,7 @@ export async function chooseShapes(
           continue;
         }
       }
-      const shape = chooseShape(dialect, purpose, grant, underOr, hashedBeatsArray(size.rows, size.contacts));
+      const shape = chooseShape(dialect, purpose, grant, underOr, pageWalkWins(size.rows, size.contacts));
       shapes.set(key, shape);
       choices.push({ groups, materialised, shape, grant, why: shapeReason(dialect, purpose, grant, shape, underOr) });
     }
@@ -232,6 +266,7 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
   const purpose = z.enum(['page', 'count']).parse(options.purpose ?? 'page');
   const setting = clauseShapeSettingSchema.parse(options.shape ?? engine.clauseShape);
   const { snapshot, plan } = await plans.plan(op);
+  if (engine.dialect === 'postgres') await engine.grantSizes.contactIdType(engine.store.contacts.columns.id);
   // PostgreSQL counts of a small visible set (under UNION_SHARE of the contacts, counted with a bound): the union
   // of the clause's top-level disjuncts, each driven from its own index (see compileClause). A large set counts
   // faster with the OR tested on one scan than with the union joined back to the contacts.

@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { DialectKind } from '../model/dialect-kind.js';
 import type { TableNames } from '../store/table-names.js';
+import type { PgIdType } from './id-list-sql.js';
 
 /**
  * How a "member of these static groups" test is written in SQL. All shapes are the same boolean function; they
@@ -27,28 +28,29 @@ export const CLAUSE_SHAPES = ['exists', 'probe', 'in', 'array', 'hashed'] as con
 export type ClauseShape = (typeof CLAUSE_SHAPES)[number] | 'ids';
 
 /**
- * Rows a first page of `limit` rows walks in the host's index order per matching row; with `hashed` each walked
- * row costs about as much as one primary-key lookup of `array`, so `hashed` wins once the members exceed
- * `sqrt(PAGE_WALK_ROWS * contacts)` (about 0.7% of a million contacts).
+ * The rows of a first page (the host's `LIMIT`, as the benchmark pages). Walking the host's index order until
+ * that many rows match reads about `PAGE_WALK_ROWS * contacts / members` rows, each tested against the members
+ * (a hash on PostgreSQL, a probe on MariaDB/MySQL); starting from the members reads every one of them. The walk
+ * wins once the members exceed `sqrt(PAGE_WALK_ROWS * contacts)`: about 0.7% of a million contacts.
  */
 export const PAGE_WALK_ROWS = 50;
 
 /**
- * Whether a small grant's first page is cheaper with `hashed` than with `array` on PostgreSQL: walking the host's
- * index order reads about `PAGE_WALK_ROWS * contacts / members` rows, `array` looks up every member.
+ * Whether a small grant's first page is cheaper walking the host's index order (`hashed` on PostgreSQL, `probe`
+ * on MariaDB/MySQL) than starting from the members (`array`, `in`).
  *
  * @example
  * ```ts
- * hashedBeatsArray(9_600, 1_000_000); // true: ~5,200 rows walked against 9,600 lookups
- * hashedBeatsArray(960, 1_000_000); // false
+ * pageWalkWins(9_600, 1_000_000); // true: ~5,200 rows walked against 9,600 members read
+ * pageWalkWins(960, 1_000_000); // false
  * ```
  */
-export function hashedBeatsArray(members: number, contacts: number): boolean {
+export function pageWalkWins(members: number, contacts: number): boolean {
   return members > 0 && members * members > PAGE_WALK_ROWS * contacts;
 }
 
 /** The most members the `ids` shape reads and binds (well under MariaDB's 65,535 placeholders). */
-export const PREFETCH_MAX_IDS = 5_000;
+export const PREFETCH_MAX_IDS = 10_000;
 
 /** What the host's query will do with the clause: page through rows in an index order, or count them. */
 export const CLAUSE_PURPOSES = ['page', 'count'] as const;
@@ -78,6 +80,8 @@ export interface ShapeChoice {
   readonly materialised?: boolean;
   /** The sub-type tested, for a sub-type test. */
   readonly subType?: string;
+  /** For a test of a smart group's explicit rows: their status. */
+  readonly explicit?: string;
   readonly shape: ClauseShape;
   /** `small` / `large` grant, or `forced` / `fixed` when no estimate was needed. */
   readonly grant: 'small' | 'large' | 'forced' | 'fixed';
@@ -91,22 +95,22 @@ export interface ShapeChoice {
  * ```ts
  * chooseShape('mysql', 'page', 'large'); // 'probe'
  * chooseShape('postgres', 'page', 'small'); // 'array'
- * chooseShape('postgres', 'page', 'small', false, true); // 'hashed': enough members that walking beats looking up
+ * chooseShape('postgres', 'page', 'small', false, true); // 'hashed': enough members that walking wins (pageWalkWins)
  * chooseShape('postgres', 'page', 'large', true); // 'probe': under OR/NOT
  * ```
  */
-export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false, hashed = false): ClauseShape {
+export function chooseShape(dialect: DialectKind, purpose: ClausePurpose, grant: 'small' | 'large', underOr = false, walk = false): ClauseShape {
   if (dialect === 'sqlite') return 'exists';
   if (dialect === 'postgres') {
     // Under OR/NOT PostgreSQL rechecks the whole condition per heap row, where `= any(array)` is a linear scan;
     // for a first page a large set is probed per walked row (a hashed subplan would read every member first).
     if (underOr) return purpose === 'page' && grant === 'large' ? 'probe' : 'exists';
     if (grant === 'large') return 'exists';
-    return purpose === 'page' && hashed ? 'hashed' : 'array';
+    return purpose === 'page' && walk ? 'hashed' : 'array';
   }
   if (purpose === 'count') return 'exists';
   // Under OR/NOT MariaDB materialises an `in` on every query; a probe keeps the host's index order.
-  return grant === 'small' && !underOr ? 'in' : 'probe';
+  return grant === 'small' && !underOr && !walk ? 'in' : 'probe';
 }
 
 /** Why a shape, in words. */
@@ -115,6 +119,12 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
   if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
   if (dialect === 'postgres' && underOr && shape === 'probe') return 'a large grant under OR/NOT, a first page: a scalar probe per row in the host index order (a hashed subplan would read every member first)';
   if (dialect === 'postgres' && underOr) return 'a large grant under OR/NOT, a count: a correlated exists (a hashed subplan)';
+  if (dialect === 'mysql' && underOr && purpose === 'count') {
+    return `${grant === 'small' ? 'a small grant with too many members to bind' : 'a large grant'} under OR/NOT, a count: a correlated exists, probed per row`;
+  }
+  if (dialect === 'mysql' && !underOr && grant === 'small' && shape === 'probe') {
+    return 'a small grant with enough members that a first page walks fewer rows than it has members: a scalar probe per row in the host index order';
+  }
   if (dialect === 'mysql' && underOr && grant === 'small' && shape === 'probe') return 'a small grant under OR/NOT, a first page: a scalar probe per row in the host index order (an IN under OR is materialised on every query)';
   const size = grant === 'small' ? `a small grant (under ${SMALL_GRANT_SHARE * 100}% of the contacts)` : `a large grant (${SMALL_GRANT_SHARE * 100}% of the contacts or more)`;
   const how: Record<ClauseShape, string> = {
@@ -142,6 +152,7 @@ export class GrantSizeEstimator {
   readonly #cache = new Map<string, { small: boolean; rows: number; at: number }>();
   readonly #totals = new Map<number, { total: number; at: number }>();
   readonly #estimates = new Map<string, { rows: number; at: number }>();
+  #idType: PgIdType | undefined;
 
   constructor(
     private readonly db: Kysely<any>,
@@ -177,6 +188,32 @@ export class GrantSizeEstimator {
    * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
    * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
    */
+  /**
+   * PostgreSQL: the integer type of the contact table's id column, read once from the catalogue (`bigint` when it
+   * cannot be read). Long id lists are cast to it so the planner can hash them (see `idListSql`).
+   */
+  async contactIdType(idColumn: string): Promise<PgIdType> {
+    if (this.#idType) return this.#idType;
+    let type: PgIdType = 'bigint';
+    if (this.dialect === 'postgres') {
+      try {
+        const { rows } = await sql<{ t: unknown }>`select format_type(a.atttypid, null) as t from pg_attribute a
+          where a.attrelid = to_regclass(${this.contactTable}) and a.attname = ${idColumn} and not a.attisdropped`.execute(this.db);
+        const found = String(rows[0]?.t ?? '');
+        if (found === 'integer' || found === 'smallint') type = 'integer';
+      } catch {
+        // A hint only: `bigint` is always correct.
+      }
+    }
+    this.#idType = type;
+    return type;
+  }
+
+  /** The contact id type once {@link GrantSizeEstimator.contactIdType} has read it. */
+  get knownContactIdType(): PgIdType | undefined {
+    return this.#idType;
+  }
+
   /** The domain's contacts, as estimated for the shape choice (statistics, or a bounded count). */
   contacts(domainId: number): Promise<number> {
     return this.#total(domainId);
@@ -199,12 +236,13 @@ export class GrantSizeEstimator {
   }
 
   /**
-   * The Added members of these static groups, or undefined when there are more than `max` (read with a bound).
+   * The contacts with rows of this status (Added by default) in these groups, or undefined when there are more
+   * than `max` (read with a bound).
    */
-  async members(groupIds: readonly number[], max: number): Promise<number[] | undefined> {
+  async members(groupIds: readonly number[], max: number, status = 'Added'): Promise<number[] | undefined> {
     const { rows } = await sql<{ id: unknown }>`select ${sql.ref('contact_id')} as id from ${sql.table(this.tables.groupContact)} where ${sql.ref(
       'group_id',
-    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${'Added'} limit ${max + 1}`.execute(this.db);
+    )} in (${sql.join([...groupIds])}) and ${sql.ref('status')} = ${status} limit ${max + 1}`.execute(this.db);
     if (rows.length > max) return undefined;
     return [...new Set(rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
   }

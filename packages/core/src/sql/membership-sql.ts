@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isToken, type Criteria, type CriteriaValue, type FieldInfo } from '../model/criteria-schema.js';
 import type { DialectKind } from '../model/dialect-kind.js';
-import { idListSql } from './id-list-sql.js';
+import { idListSql, type PgIdType } from './id-list-sql.js';
 import { valueListSql } from './value-list-sql.js';
 import { likeToGlob, likeToSqlPattern } from '../model/like-pattern.js';
 import type { FieldValue, GroupDef } from '../model/policy-model.js';
@@ -45,6 +45,8 @@ export interface SqlContext {
    * the group id: a group named by many entries (or many times inside other groups) compiles once.
    */
   readonly compiled?: WeakMap<object, Map<number, RawBuilder<SqlBool>>>;
+  /** PostgreSQL: the contact id column's integer type, for long id lists (`bigint` when unknown). */
+  readonly pgIdType?: PgIdType;
 }
 
 /** A constant true predicate (portable across dialects). */
@@ -114,7 +116,9 @@ function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
 
 /**
  * `exists` over the engine's group-membership table for the contact, in the given groups with the given
- * status.
+ * status. Shaped (see `clause-shape.ts`) under the key of the comma-joined ids when `shaped` (static groups'
+ * Added members), or under `e:<status>:<ids>` otherwise (a smart group's explicit Added / Removed rows, usually
+ * few).
  *
  * @example
  * ```ts
@@ -122,7 +126,7 @@ function contactIdRef(ctx: SqlContext): RawBuilder<unknown> {
  * ```
  */
 export function membershipExists(groupIds: readonly number[], status: string, ctx: SqlContext, shaped = true): RawBuilder<SqlBool> {
-  return memberTest(ctx.tables.groupContact, groupIds, status, ctx, shaped ? groupIds.join(',') : null);
+  return memberTest(ctx.tables.groupContact, groupIds, status, ctx, shaped ? groupIds.join(',') : `e:${status}:${groupIds.join(',')}`);
 }
 
 /**
@@ -141,18 +145,21 @@ export function materialisedMemberSql(groupIds: readonly number[], ctx: SqlConte
 function memberTest(table: string, groupIds: readonly number[], status: string | null, ctx: SqlContext, key: string | null): RawBuilder<SqlBool> {
   if (groupIds.length === 0) return SQL_FALSE;
   const a = nextAlias(ctx);
-  const groupTest = idListSql(sql.ref(`${a}.group_id`), groupIds, ctx.dialect);
+  // The engine's group ids are `integer` columns.
+  const groupTest = idListSql(sql.ref(`${a}.group_id`), groupIds, ctx.dialect, 'integer');
   const from = sql`from ${sql.table(table)} as ${sql.id(a)}`;
   const members = status === null ? groupTest : sql`${groupTest} and ${sql.ref(`${a}.status`)} = ${status}`;
   const correlated = sql`${sql.ref(`${a}.contact_id`)} = ${contactIdRef(ctx)}`;
   let shape: ClauseShape = 'exists';
-  if (key !== null && (status === null || status === 'Added')) {
+  if (key !== null) {
     ctx.seen?.add(key);
     shape = ctx.shapes?.get(key) ?? 'exists';
   }
   const ids = key !== null ? ctx.prefetched?.get(key) : undefined;
   if (shape === 'ids' && ids) {
     if (ids.length === 0) return SQL_FALSE;
+    // PostgreSQL: a long list as one array parameter of the id column's type, which the planner hashes.
+    if (ctx.dialect === 'postgres') return idListSql(contactIdRef(ctx), ids, 'postgres', ctx.pgIdType);
     return sql<SqlBool>`${contactIdRef(ctx)} in (${sql.join([...ids])})`;
   }
   switch (shape) {

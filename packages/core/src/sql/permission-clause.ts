@@ -78,7 +78,7 @@ function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<
     }
   }
   const ids = [...new Set(contactIds)];
-  if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect));
+  if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect, ctx.pgIdType));
   if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
   if (materialisedGroups.length > 0) parts.push(materialisedMemberSql([...new Set(materialisedGroups)].sort((a, b) => a - b), ctx));
   return sqlOr(parts);
