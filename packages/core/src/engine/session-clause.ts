@@ -161,7 +161,8 @@ export async function chooseShapes(
     // An inlined smart group: nothing to shape (reported by `explainClause`).
     if (key.startsWith('t:')) continue;
     if (key.startsWith('e:')) {
-      // A smart group's explicit Added / Removed rows (always under OR/NOT, usually few).
+      // A smart group's explicit Added / Removed rows (always under OR/NOT, usually few): bound as a list when they
+      // fit, else a subquery.
       const [, status = 'Added', list = ''] = key.split(':');
       const groups = list.split(',').map(Number);
       if (setting !== 'auto') {
@@ -170,9 +171,9 @@ export async function chooseShapes(
         choices.push({ groups, explicit: status, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
         continue;
       }
-      if (dialect !== 'sqlite' && purpose === 'count' && bound < PREFETCH_BUDGET) {
-        // For a count: read them once and bind them, so the OR around them keeps an index range (MariaDB) or a
-        // hashed array (PostgreSQL) instead of a subquery per row.
+      if (dialect !== 'sqlite' && bound < PREFETCH_BUDGET) {
+        // Read them once and bind them: the OR around them keeps an index range (MariaDB counts) or a hashed array
+        // (PostgreSQL), and a first page tests a bound list instead of running a subquery per walked row.
         const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound), status);
         if (ids) {
           bound += ids.length;
