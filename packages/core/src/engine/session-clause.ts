@@ -171,9 +171,10 @@ export async function chooseShapes(
         choices.push({ groups, explicit: status, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
         continue;
       }
-      if (dialect !== 'sqlite' && bound < PREFETCH_BUDGET) {
-        // Read them once and bind them: the OR around them keeps an index range (MariaDB counts) or a hashed array
-        // (PostgreSQL), and a first page tests a bound list instead of running a subquery per walked row.
+      if (dialect !== 'sqlite' && purpose === 'count' && bound < PREFETCH_BUDGET) {
+        // For a count: read them once and bind them, so the OR around them keeps an index range (MariaDB) or a
+        // hashed array (PostgreSQL) instead of a subquery per row. (A first page keeps `exists`: both servers hash
+        // or materialise so few rows once, which measured faster than a bound list or a probe per walked row.)
         const ids = await engine.grantSizes.members(groups, Math.min(PREFETCH_MAX_IDS, PREFETCH_BUDGET - bound), status);
         if (ids) {
           bound += ids.length;
@@ -183,14 +184,13 @@ export async function chooseShapes(
           continue;
         }
       }
-      const shape: ClauseShape = dialect === 'mysql' && purpose === 'page' ? 'probe' : 'exists';
-      shapes.set(key, shape);
+      shapes.set(key, 'exists');
       choices.push({
         groups,
         explicit: status,
-        shape,
+        shape: 'exists',
         grant: 'fixed',
-        why: shape === 'probe' ? `explicit ${status} rows under OR/NOT, a first page: a scalar probe per row in the host index order` : `explicit ${status} rows: a correlated exists`,
+        why: `explicit ${status} rows: a correlated exists (${purpose === 'page' ? 'the few rows hashed or materialised once' : 'too many rows to bind'})`,
       });
       continue;
     }
