@@ -1,4 +1,4 @@
-import { clauseShapeSettingSchema, createRowguard, dialectKindSchema, identifierSchema } from '@rowguard/core';
+import { clauseShapeSettingSchema, createRowguard, dialectKindSchema, identifierSchema, type ShapeChoice } from '@rowguard/core';
 import { expectPositionals, stringOption } from './cli-args.js';
 import { CliError, EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';
@@ -21,7 +21,7 @@ export const sqlCommand: Command = async (ctx) => {
   const [opArg] = expectPositionals(
     ctx.args,
     1,
-    'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>] [--purpose page|count] [--shape auto|exists|probe|in|array]',
+    'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>] [--purpose page|count] [--shape auto|exists|probe|in|array|hashed]',
   ) as [string];
   const operation = operationArg(opArg);
   const dialectArg = stringOption(ctx.args.values, 'dialect');
@@ -33,7 +33,7 @@ export const sqlCommand: Command = async (ctx) => {
   const purposeArg = stringOption(ctx.args.values, 'purpose') ?? 'page';
   if (purposeArg !== 'page' && purposeArg !== 'count') throw new CliError('usage', '--purpose must be page or count', EXIT.badInput);
   const shapeParsed = clauseShapeSettingSchema.safeParse(stringOption(ctx.args.values, 'shape') ?? 'auto');
-  if (!shapeParsed.success) throw new CliError('usage', '--shape must be auto, exists, probe, in or array', EXIT.badInput);
+  if (!shapeParsed.success) throw new CliError('usage', '--shape must be auto, exists, probe, in, array or hashed', EXIT.badInput);
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const dialect = dialectParsed?.data ?? open.engine.dialect;
     // Choosing a shape reads the live database's statistics; for another dialect's text, `auto` means `exists`.
@@ -55,8 +55,15 @@ export const sqlCommand: Command = async (ctx) => {
       exitCode: 0,
       json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, dialect, purpose: purposeArg, shapes, table, alias, clause, parameters, query },
       human: `-- permission clause for ${who.label}, ${operation}, ${dialect}, for a ${purposeArg === 'page' ? 'first page' : 'count'}; AND it into: select ... from ${table} as ${alias} where <clause>\n${shapes
-        .map((s) => `-- groups ${s.groups.join(', ')}: ${s.shape} (${s.why})\n`)
+        .map((s) => `-- ${shapeSubject(s)}: ${s.shape} (${s.why})\n`)
         .join('')}${clause}\n${parameters.length > 0 ? `-- parameters:\n${shown}\n` : '-- no parameters\n'}`,
     };
   });
 };
+
+/** What one shape choice tests, in words: a sub-type, a smart group's explicit rows, or a set of groups. */
+function shapeSubject(s: ShapeChoice): string {
+  if (s.subType !== undefined) return `sub-type ${s.subType}`;
+  if (s.explicit !== undefined) return `explicit ${s.explicit} rows of group ${s.groups.join(', ')}`;
+  return `${s.materialised ? 'materialised groups' : 'groups'} ${s.groups.join(', ')}`;
+}

@@ -151,6 +151,20 @@ describe('the other commands and their exit codes (sqlite)', () => {
     expect(human.stdout).toContain('-- parameters:');
   });
 
+  it.concurrent('sql names what each shape choice tests, takes --shape hashed and lists the shapes on a bad one', async () => {
+    // The managers' create scope tests sub-types: each choice line names the sub-type it is about.
+    const human = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'create', '--purpose', 'count');
+    expect(human.stdout).toMatch(/^-- sub-type team_lead: exists \(/m);
+    expect(human.stdout).toMatch(/^-- sub-type customer: exists \(/m);
+    expect(human.stdout).not.toMatch(/^-- groups : /m);
+    const hashed = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'create', '--shape', 'hashed', '--json');
+    expect(hashed.code).toBe(0);
+    expect(hashed.json()).toMatchObject({ ok: true, command: 'sql' });
+    const bad = await run('sql', '--domain', 'country-sales', '--as', 'sales-vn-1', 'view', '--shape', 'sideways');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr + bad.stdout).toContain('auto, exists, probe, in, array or hashed');
+  });
+
   it.concurrent.each([
     ['an unknown command', ['frobnicate'], 2, 'usage'],
     ['an unknown operation', ['check', '--domain', 'country-sales', '--as', 'mgr-vn', 'fly', 'mgr-fr'], 2, 'unknown_operation'],
