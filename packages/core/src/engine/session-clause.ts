@@ -166,7 +166,7 @@ export async function chooseShapes(
       const [, status = 'Added', list = ''] = key.split(':');
       const groups = list.split(',').map(Number);
       if (setting !== 'auto') {
-        const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
+        const shape = forcedShape(setting, dialect);
         shapes.set(key, shape);
         choices.push({ groups, explicit: status, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
         continue;
@@ -215,8 +215,7 @@ export async function chooseShapes(
     const materialised = key.startsWith('m:');
     const groups = (materialised ? key.slice(2) : key).split(',').map(Number);
     if (setting !== 'auto') {
-      // `array` is PostgreSQL syntax; elsewhere its equivalent is `in` (`hashed` is portable SQL).
-      const shape = setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
+      const shape = forcedShape(setting, dialect);
       shapes.set(key, shape);
       choices.push({ groups, materialised, shape, grant: 'forced', why: `forced by the clause shape setting '${setting}'` });
     } else if (dialect === 'sqlite') {
@@ -242,6 +241,11 @@ export async function chooseShapes(
     }
   }
   return { shapes, choices, prefetched };
+}
+
+/** A forced shape on this dialect: `array` is PostgreSQL syntax, elsewhere its equivalent is `in` (`hashed` is portable SQL). */
+function forcedShape(setting: Exclude<ClauseShapeSetting, 'auto'>, dialect: EngineInternals['dialect']): ClauseShape {
+  return setting === 'array' && dialect !== 'postgres' ? 'in' : setting;
 }
 
 /** Whether a compiled clause holds an OR or a NOT (as `sqlOr` / `sqlNot` write them), so its tests may sit under one. */

@@ -185,10 +185,6 @@ export class GrantSizeEstimator {
   }
 
   /**
-   * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
-   * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
-   */
-  /**
    * PostgreSQL: the integer type of the contact table's id column, read once from the catalogue (`bigint` when it
    * cannot be read). Long id lists are cast to it so the planner can hash them (see `idListSql`).
    */
@@ -247,6 +243,10 @@ export class GrantSizeEstimator {
     return [...new Set(rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
   }
 
+  /**
+   * Whether the Added members of these static groups (or, with `materialised`, the materialised members of these
+   * smart groups) are under {@link SMALL_GRANT_SHARE} of the domain's contacts.
+   */
   async isSmall(domainId: number, groupIds: readonly number[], materialised = false): Promise<boolean> {
     return (await this.grant(domainId, groupIds, materialised)).small;
   }
