@@ -7,6 +7,7 @@ import { propertyBudget } from './support/property-budget.js';
 import { openTestDatabase, testDialects, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { criteria } from './support/world-arbitrary.js';
+import { assertSettled } from './support/settled-assert.js';
 
 const dialects = await testDialects();
 const SEED = Number(process.env.ROWGUARD_FC_SEED ?? 20261122);
@@ -69,7 +70,7 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
       state: fc.constantFrom<FieldValue>(...STATES),
       age: fc.constantFrom<FieldValue>(...AGES),
     });
-    await fc.assert(
+    await assertSettled(
       fc.asyncProperty(criteria(1), subjectArb, async (c: Criteria, subjectValues) => {
         const ctx: SqlContext = {
           dialect,
@@ -107,7 +108,7 @@ describe.each(dialects)('criteria semantics: memory = SQL on %s', (dialect) => {
       counter: { n: 0 }, subjectContactId: null, today: '2026-06-15', secondDegree: false,
     });
     let matched = 0;
-    await fc.assert(
+    await assertSettled(
       fc.asyncProperty(fc.array(fc.constantFrom(...PATTERN_PIECES), { minLength: 1, maxLength: 6 }), fc.boolean(), async (pieces, negate) => {
         const like: Criteria = { field: 'country', op: 'like', value: pieces.join('') };
         const c: Criteria = negate ? { not: like } : like;

@@ -7,6 +7,7 @@ import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } fro
 import { createWorld, type TestWorld } from './support/test-world.js';
 import { worldArbitrary } from './support/world-arbitrary.js';
 import { writeWorld } from './support/world-writer.js';
+import { assertSettled } from './support/settled-assert.js';
 
 const dialects = await testDialects();
 // At most the worlds each dialect used to run, within a time budget (ROWGUARD_PROPERTY_BUDGET_MS overrides it).
@@ -42,7 +43,7 @@ describe.each(dialects)('differential: in-memory decision = SQL clause rows, on 
   const budget = propertyBudget({ budgetMs: BUDGET_MS, maxRuns: RUNS[dialect] ?? 100 });
 
   it('agrees for every subject, operation and contact of random worlds', async () => {
-    await fc.assert(
+    await assertSettled(
       fc.asyncProperty(worldArbitrary, async (spec) => {
         await truncateEngine(t.db);
         const world = await writeWorld(w.domain, spec);

@@ -5,6 +5,7 @@ import type { ContactGrant, PermissionVerdict } from '../src/index.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from '../../core/test/support/test-databases.js';
 import { propertyBudget } from '../../core/test/support/property-budget.js';
 import { hookedWorld, migrateOnce } from './support/hooked-world.js';
+import { assertSettled } from '../../core/test/support/settled-assert.js';
 
 const dialects = await testDialects();
 // At most the scenarios each dialect used to run, within a time budget (ROWGUARD_PROPERTY_BUDGET_MS overrides it).
@@ -141,7 +142,7 @@ describe.each(dialects)('differential with hooks tapped: in-memory decision = SQ
   const budget = propertyBudget({ budgetMs: BUDGET_MS, maxRuns: RUNS[dialect] ?? 20 });
 
   it('agrees for every subject, operation and contact under random access, aclWhereClause and permissionCheck taps', async () => {
-    await fc.assert(
+    await assertSettled(
       fc.asyncProperty(scenarioArbitrary(world), async (s) => {
         const w = await hookedWorld(t, (rg) =>
           rg.plugin((h) => {

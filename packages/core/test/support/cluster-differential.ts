@@ -5,6 +5,7 @@ import type { Domain, SubjectInput, SubjectSession } from '../../src/index.js';
 import { truncateEngine } from './test-databases.js';
 import { worldArbitrary } from './world-arbitrary.js';
 import { writeWorld } from './world-writer.js';
+import { assertSettled } from './settled-assert.js';
 
 /** Where the differential writes and where it decides. */
 export interface DifferentialSides {
@@ -30,7 +31,7 @@ export interface DifferentialCounts {
  * the other side agree. Counts what it covered in `counts`.
  */
 export async function clusterDifferential(sides: DifferentialSides, budgetMs: number, seed: number, counts: DifferentialCounts): Promise<void> {
-  await fc.assert(
+  await assertSettled(
     fc.asyncProperty(worldArbitrary, async (spec) => {
       await truncateEngine(sides.writeDb);
       const world = await writeWorld(sides.writer, spec);

@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * const budget = propertyBudget({ budgetMs: 45_000, maxRuns: 100 });
- * await fc.assert(property, { ...budget.start(), seed: SEED });
+ * await assertSettled(property, { ...budget.start(), seed: SEED }); // see settled-assert.ts
  * budget.report('[differential] sqlite', worlds); // throws when fewer than MIN_COVERED worlds ran
  * ```
  */
@@ -49,7 +49,7 @@ function positiveNumber(name: string): number | undefined {
  * ```ts
  * const budget = propertyBudget({ budgetMs: 30_000, maxRuns: 50 });
  * it('agrees', async () => {
- *   await fc.assert(property, { ...budget.start(), seed: 1 });
+ *   await assertSettled(property, { ...budget.start(), seed: 1 });
  *   budget.report('[suite] sqlite', worlds);
  * }, budget.testTimeoutMs);
  * ```
