@@ -40,8 +40,12 @@ export { userSyncBatchSchema, MAX_SYNC_BATCH, type UserSyncBatch, type UserSyncB
 export {
   CLAUSE_SHAPES,
   CLAUSE_PURPOSES,
+  CLAUSE_FORMS,
   clauseShapeSettingSchema,
+  clauseFormSettingSchema,
   type ClauseShape,
+  type ClauseForm,
+  type ClauseFormSetting,
   type ClausePurpose,
   type ClauseShapeSetting,
   type ShapeChoice,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { CLAUSE_SHAPES, createRowguard, OPERATIONS, type ClauseOptions, type Domain, type SubjectInput } from '../src/index.js';
+import { CLAUSE_FORMS, CLAUSE_SHAPES, createRowguard, OPERATIONS, type ClauseOptions, type Domain, type SubjectInput } from '../src/index.js';
 import { propertyBudget } from './support/property-budget.js';
 import { openTestDatabase, testDialects, truncateEngine, type TestDatabase } from './support/test-databases.js';
 import { createWorld, type TestWorld } from './support/test-world.js';
@@ -16,7 +16,14 @@ const BUDGET_MS = 50_000;
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261122);
 const clock = () => new Date('2026-06-15T08:00:00Z');
-const SHAPE_OPTIONS: ClauseOptions[] = [...CLAUSE_SHAPES.map((shape) => ({ shape })), { purpose: 'count' }];
+const SHAPE_OPTIONS: ClauseOptions[] = [
+  ...CLAUSE_SHAPES.map((shape) => ({ shape })),
+  { purpose: 'count' },
+  // Every form of the whole clause forced (the first page's default is `or`), with the shapes chosen for a first
+  // page and for a count.
+  ...CLAUSE_FORMS.filter((form) => form !== 'or').map((form) => ({ form })),
+  ...CLAUSE_FORMS.map((form) => ({ form, purpose: 'count' as const })),
+];
 
 describe.each(dialects)('differential: in-memory decision = SQL clause rows, on %s', (dialect) => {
   let t: TestDatabase;

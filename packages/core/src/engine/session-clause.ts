@@ -6,7 +6,11 @@ import {
   pageWalkWins,
   PREFETCH_MAX_IDS,
   clauseShapeSettingSchema,
+  clauseFormSettingSchema,
   shapeReason,
+  SMALL_GRANT_SHARE,
+  type ClauseForm,
+  type ClauseFormSetting,
   type ClausePurpose,
   type ClauseShape,
   type ClauseShapeSetting,
@@ -17,6 +21,7 @@ import type { EngineInternals } from './engine-internals.js';
 import type { SqlContext } from '../sql/membership-sql.js';
 import { operationSchema, type Operation } from '../model/operation-model.js';
 import { compileClause, unionSelect } from '../sql/permission-clause.js';
+import { memberUnionTerms } from '../sql/member-union.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
 import type { SessionPlans } from './session-plans.js';
 
@@ -31,6 +36,8 @@ export interface ClauseOptions {
   readonly purpose?: ClausePurpose;
   /** Force one shape for this clause (default: the engine's `clauseShape` setting, normally `auto`). */
   readonly shape?: ClauseShapeSetting;
+  /** Force one form of the whole clause (see `CLAUSE_FORMS`; default `auto`). It never changes the answer. */
+  readonly form?: ClauseFormSetting;
 }
 
 /** The SQL form with the shape choices behind it (see `SubjectSession.explainClause`). */
@@ -38,6 +45,8 @@ export interface ClauseExplanation {
   readonly operation: Operation;
   readonly purpose: ClausePurpose;
   readonly shapes: readonly ShapeChoice[];
+  /** The form of the whole clause, and why. */
+  readonly form?: { readonly form: ClauseForm; readonly why: string };
   /** `select <id> from <contact table> as <alias> where <clause>`, compiled for this dialect. */
   readonly sql: string;
   readonly parameters: readonly unknown[];
@@ -67,6 +76,8 @@ export interface MaterialisedReport {
 export interface ShapedClause {
   readonly clause: RawBuilder<SqlBool>;
   readonly choices: ShapeChoice[];
+  /** The form of the whole clause, and why. */
+  readonly form: { readonly form: ClauseForm; readonly why: string };
   readonly alias: string;
   /** Every test key the clause holds (`m:` materialised, `t:` inlined smart groups, `s:` sub-types, static sets). */
   readonly seen: ReadonlySet<string>;
@@ -91,7 +102,7 @@ export function compilePlanClause(
   shapes?: ReadonlyMap<string, ClauseShape>,
   seen?: Set<string>,
   prefetched?: ReadonlyMap<string, readonly number[]>,
-  union = false,
+  form: ClauseForm = 'or',
 ): RawBuilder<SqlBool> {
   return compileClause(
     plan,
@@ -100,7 +111,7 @@ export function compilePlanClause(
       ...(shapes ? { shapes } : {}),
       ...(seen ? { seen } : {}),
       ...(prefetched ? { prefetched } : {}),
-      ...(union ? { unionOf: unionAlias(engine, alias) } : {}),
+      ...(form === 'or' ? {} : { unionOf: unionAlias(engine, alias), unionForm: form === 'member-union' ? ('members' as const) : ('disjuncts' as const) }),
     }),
   );
 }
@@ -272,21 +283,59 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
   const setting = clauseShapeSettingSchema.parse(options.shape ?? engine.clauseShape);
   const { snapshot, plan } = await plans.plan(op);
   if (engine.dialect === 'postgres') await engine.grantSizes.contactIdType(engine.store.contacts.columns.id);
-  // PostgreSQL counts of a small visible set (under UNION_SHARE of the contacts, counted with a bound): the union
-  // of the clause's top-level disjuncts, each driven from its own index (see compileClause). A large set counts
-  // faster with the OR tested on one scan than with the union joined back to the contacts.
-  let union = false;
-  if (engine.dialect === 'postgres' && purpose === 'count' && setting === 'auto') {
-    const select = unionSelect(plan, engine.store.contacts, contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } }));
+  const { form, why } = await chooseForm(engine, plan, snapshot, alias, purpose, setting, clauseFormSettingSchema.parse(options.form ?? 'auto'));
+  const seen = new Set<string>();
+  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen, undefined, form);
+  const { shapes, choices, prefetched } = await chooseShapes(engine, plan, seen, purpose, setting, hasDisjunction(engine, first));
+  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes, undefined, prefetched, form), choices, form: { form, why }, alias, seen, snapshot };
+}
+
+/**
+ * The form of the whole clause (see `CLAUSE_FORMS`), and why: the setting when forced, else
+ * - PostgreSQL counts of a small visible set (under UNION_SHARE of the contacts, counted with a bound):
+ *   `disjunct-union`, each top-level disjunct driven from its own index. A large set counts faster with the OR
+ *   tested on one scan than with the union joined back to the contacts;
+ * - MariaDB/MySQL counts with a large member set (3% of the contacts or more) among two or more terms:
+ *   `member-union`. Tested under the OR, each such set costs a subquery per contact row; read from the
+ *   membership index once, it costs a pass over its own rows;
+ * - `or` otherwise.
+ */
+async function chooseForm(
+  engine: EngineInternals,
+  plan: AccessPlan,
+  snapshot: PolicySnapshot,
+  alias: string,
+  purpose: ClausePurpose,
+  setting: ClauseShapeSetting,
+  forced: ClauseFormSetting,
+): Promise<{ form: ClauseForm; why: string }> {
+  if (forced !== 'auto') return { form: forced, why: `forced by the clause form setting '${forced}'` };
+  if (purpose !== 'count' || setting !== 'auto' || plan.administrator) return { form: 'or', why: 'the tiers as one predicate on each row' };
+  const ctx = contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } });
+  if (engine.dialect === 'postgres') {
+    const select = unionSelect(plan, engine.store.contacts, ctx);
     if (select) {
       const limit = Math.max(1, Math.ceil(UNION_SHARE * (await engine.grantSizes.contacts(plan.subject.domainId))));
-      union = (await engine.grantSizes.boundedRows(select, limit)) < limit;
+      if ((await engine.grantSizes.boundedRows(select, limit)) < limit) {
+        return { form: 'disjunct-union', why: `a count of fewer than ${UNION_SHARE * 100}% of the contacts: the union of the top-level disjuncts, each driven from its own index` };
+      }
+    }
+  } else if (engine.dialect === 'mysql') {
+    const terms = memberUnionTerms(plan, ctx);
+    if (terms.length >= 2) {
+      for (const term of terms) {
+        if (!term.members) continue;
+        const size = await engine.grantSizes.grant(plan.subject.domainId, term.members.groups, term.members.materialised);
+        if (!size.small) {
+          return {
+            form: 'member-union',
+            why: `a count with a member set of ${SMALL_GRANT_SHARE * 100}% of the contacts or more among ${terms.length} terms: each member set read once from the membership index, not probed per contact row`,
+          };
+        }
+      }
     }
   }
-  const seen = new Set<string>();
-  const first = compilePlanClause(engine, plan, snapshot, alias, undefined, seen, undefined, union);
-  const { shapes, choices, prefetched } = await chooseShapes(engine, plan, seen, purpose, setting, hasDisjunction(engine, first));
-  return { clause: compilePlanClause(engine, plan, snapshot, alias, shapes, undefined, prefetched, union), choices, alias, seen, snapshot };
+  return { form: 'or', why: 'the tiers as one predicate on each row' };
 }
 
 /**

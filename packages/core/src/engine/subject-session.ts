@@ -166,10 +166,10 @@ export class SubjectSession {
   async explainClause(operation: Operation, options: ClauseOptions = {}): Promise<ClauseExplanation> {
     const purpose = options.purpose ?? 'page';
     try {
-      const { clause, choices, alias, seen, snapshot } = await this.#timed('explainClause', () => shapedClause(this.#plans, operation, options));
+      const { clause, choices, form, alias, seen, snapshot } = await this.#timed('explainClause', () => shapedClause(this.#plans, operation, options));
       const compiled = clauseQuerySql(this.#engine, clause, alias);
       const { materialised, warnings } = await groupReports(this.#engine, snapshot, seen);
-      return { operation, purpose, shapes: choices, sql: compiled.sql, parameters: compiled.parameters, materialised, warnings };
+      return { operation, purpose, shapes: choices, form, sql: compiled.sql, parameters: compiled.parameters, materialised, warnings };
     } catch (error) {
       this.#fail('explainClause', error);
       return { operation, purpose, shapes: [], sql: '', parameters: [], error: error instanceof Error ? error.message : String(error) };

@@ -69,6 +69,31 @@ export const clauseShapeSettingSchema = z.enum(['auto', ...CLAUSE_SHAPES]);
 /** The shape setting. */
 export type ClauseShapeSetting = z.infer<typeof clauseShapeSettingSchema>;
 
+/**
+ * The forms the whole clause can take (each the same function; the differential suite checks every one):
+ * - `or`: the tiers as one predicate, `not deny and (allow or ...)`, tested on each row of the host's query;
+ * - `disjunct-union`: `id in (select id ... where <disjunct> union ...)`, one SELECT over the contact table per
+ *   top-level disjunct, each driven from its own index (PostgreSQL counts of a small visible set);
+ * - `member-union`: `id in (select id from (<term> union ...))`, one term per allowed member set (read from the
+ *   membership table alone, less the denies above it) or per tier's other objects (MariaDB/MySQL counts with a
+ *   large member set under OR).
+ */
+export const CLAUSE_FORMS = ['or', 'disjunct-union', 'member-union'] as const;
+/** A form of the whole clause. */
+export type ClauseForm = (typeof CLAUSE_FORMS)[number];
+
+/**
+ * zod schema of the form setting: `auto` (choose per dialect, purpose and sizes) or one form forced.
+ *
+ * @example
+ * ```ts
+ * clauseFormSettingSchema.parse('member-union');
+ * ```
+ */
+export const clauseFormSettingSchema = z.enum(['auto', ...CLAUSE_FORMS]);
+/** The form setting. */
+export type ClauseFormSetting = z.infer<typeof clauseFormSettingSchema>;
+
 /** A grant is "small" below this share of the domain's contacts. */
 export const SMALL_GRANT_SHARE = 0.03;
 
@@ -119,7 +144,7 @@ export function shapeReason(dialect: DialectKind, purpose: ClausePurpose, grant:
   if (dialect === 'postgres' && underOr && grant === 'small') return 'a small grant under OR/NOT: a correlated exists (an array would be scanned linearly on every recheck)';
   if (dialect === 'postgres' && underOr && shape === 'probe') return 'a large grant under OR/NOT, a first page: a scalar probe per row in the host index order (a hashed subplan would read every member first)';
   if (dialect === 'postgres' && underOr) return 'a large grant under OR/NOT, a count: a correlated exists (a hashed subplan)';
-  if (dialect === 'mysql' && underOr && purpose === 'count') {
+  if (dialect === 'mysql' && underOr && purpose === 'count' && shape === 'exists') {
     return `${grant === 'small' ? 'a small grant with too many members to bind' : 'a large grant'} under OR/NOT, a count: a correlated exists, probed per row`;
   }
   if (dialect === 'mysql' && !underOr && grant === 'small' && shape === 'probe') {

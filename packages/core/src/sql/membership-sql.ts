@@ -38,6 +38,12 @@ export interface SqlContext {
    * SELECT per top-level disjunct (see `compileClause`); used for PostgreSQL counts.
    */
   readonly unionOf?: { readonly table: string; readonly alias: string };
+  /**
+   * With `unionOf`: `disjuncts` (the default) unions the clause's top-level disjuncts, each over the contact
+   * table; `members` unions its terms, a member set's term read from the membership table alone (see
+   * `member-union.ts`; used for MariaDB/MySQL counts of large member sets).
+   */
+  readonly unionForm?: 'disjuncts' | 'members';
   /** For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. */
   readonly prefetched?: ReadonlyMap<string, readonly number[]>;
   /**

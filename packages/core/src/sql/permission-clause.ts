@@ -6,93 +6,15 @@
  * from validated configuration only.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { sameTier, type AccessPlan, type PlannedEntry } from '../decide/access-plan.js';
+import type { AccessPlan } from '../decide/access-plan.js';
 import type { ContactsConfig } from '../model/engine-config.js';
-import { idListSql } from './id-list-sql.js';
-import {
-  criteriaSql,
-  groupMemberSql,
-  isConstant,
-  materialisedMemberSql,
-  membershipExists,
-  SQL_FALSE,
-  SQL_TRUE,
-  sqlAnd,
-  sqlNot,
-  sqlOr,
-  type SqlContext,
-} from './membership-sql.js';
+import { contactScopeFilters, objectsSql, tiersOf } from './clause-objects.js';
+import { criteriaSql, isConstant, SQL_FALSE, SQL_TRUE, sqlAnd, sqlNot, sqlOr, type SqlContext } from './membership-sql.js';
+import { memberUnionSelect } from './member-union.js';
 import { criteriaTooDeep, objectTooDeep } from '../model/group-nesting.js';
 import type { ObjectRef } from '../model/policy-model.js';
-import { relatedSql } from './relationship-sql.js';
 
-/**
- * The predicate for "the object of one of these entries covers the contact". Single contacts are merged into
- * one `id in (...)`, static groups into one membership `exists` (materialised smart groups likewise), so a tier with many entries stays one probe
- * per kind.
- */
-function objectsSql(objects: readonly ObjectRef[], ctx: SqlContext): RawBuilder<SqlBool> {
-  const contactIds: number[] = [];
-  const staticGroups: number[] = [];
-  const smartGroups = new Set<number>();
-  const materialisedGroups: number[] = [];
-  const parts: RawBuilder<SqlBool>[] = [];
-  for (const object of objects) {
-    switch (object.type) {
-      case 'all-contacts':
-        return SQL_TRUE;
-      case 'contact':
-        contactIds.push(object.id);
-        break;
-      case 'contact-ids':
-        contactIds.push(...object.ids);
-        break;
-      case 'criteria':
-        parts.push(criteriaSql(object.criteria, ctx));
-        break;
-      case 'related':
-        parts.push(relatedSql(ctx, object.relationshipTypeId, object.permission));
-        break;
-      case 'delegated': {
-        const granterCtx: SqlContext = { ...ctx, subjectValues: object.granterValues };
-        parts.push(
-          sqlAnd([objectsSql([object.base], granterCtx), object.criteria === null ? SQL_TRUE : criteriaSql(object.criteria, granterCtx)]),
-        );
-        break;
-      }
-      case 'delegation':
-        break;
-      case 'group-members': {
-        const group = ctx.groups.get(object.groupId);
-        if (!group || !group.active) break;
-        if (group.kind === 'static' || group.criteria === null) staticGroups.push(object.groupId);
-        else if (group.membersAt) materialisedGroups.push(object.groupId);
-        else if (!smartGroups.has(object.groupId)) {
-          smartGroups.add(object.groupId);
-          parts.push(groupMemberSql(object.groupId, ctx));
-        }
-        break;
-      }
-      case 'entity':
-        break;
-    }
-  }
-  const ids = [...new Set(contactIds)];
-  if (ids.length > 0) parts.unshift(idListSql(sql.ref(`${ctx.alias}.${ctx.idColumn}`), ids, ctx.dialect, ctx.pgIdType));
-  if (staticGroups.length > 0) parts.push(membershipExists([...new Set(staticGroups)].sort((a, b) => a - b), 'Added', ctx));
-  if (materialisedGroups.length > 0) parts.push(materialisedMemberSql([...new Set(materialisedGroups)].sort((a, b) => a - b), ctx));
-  return sqlOr(parts);
-}
-
-function tiersOf(entries: readonly PlannedEntry[]): PlannedEntry[][] {
-  const tiers: PlannedEntry[][] = [];
-  for (const entry of entries) {
-    const last = tiers[tiers.length - 1];
-    if (last && sameTier((last[0] as PlannedEntry).tier, entry.tier)) last.push(entry);
-    else tiers.push([entry]);
-  }
-  return tiers;
-}
+export { contactScopeFilters } from './clause-objects.js';
 
 /**
  * The filters every answer carries: same domain, and not deleted unless the subject may see deleted contacts.
@@ -104,26 +26,6 @@ function tiersOf(entries: readonly PlannedEntry[]): PlannedEntry[][] {
  */
 export function baseFilters(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<SqlBool>[] {
   return contactScopeFilters(contacts, ctx.alias, plan.subject.domainId, plan.seesDeleted);
-}
-
-/**
- * The domain filter (when the contact table has a domain column) and, unless `withDeleted`, the not-deleted
- * filter (when it has a deleted flag), over the contact alias.
- *
- * @example
- * ```ts
- * sqlAnd(contactScopeFilters(contactsConfig, 'c', 1, false)); // "c"."domain_id" = $1 and "c"."is_deleted" = $2
- * ```
- */
-export function contactScopeFilters(contacts: ContactsConfig, alias: string, domainId: number, withDeleted: boolean): RawBuilder<SqlBool>[] {
-  const parts: RawBuilder<SqlBool>[] = [];
-  const { domainId: domainColumn, isDeleted, isDeletedType } = contacts.columns;
-  if (domainColumn) parts.push(sql<SqlBool>`${sql.ref(`${alias}.${domainColumn}`)} = ${domainId}`);
-  if (isDeleted && !withDeleted) {
-    const col = sql.ref(`${alias}.${isDeleted}`);
-    parts.push(isDeletedType === 'boolean' ? sql<SqlBool>`${col} = ${sql.lit(false)}` : sql<SqlBool>`${col} = ${0}`);
-  }
-  return parts;
 }
 
 /**
@@ -141,7 +43,7 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
   const base = baseFilters(plan, contacts, ctx);
   if (plan.administrator) return sqlAnd(base);
   const narrowed = plan.adjust.narrow.map((n) => (criteriaTooDeep(n.criteria, ctx.groups) ? SQL_FALSE : criteriaSql(n.criteria, ctx)));
-  const union = unionSelect(plan, contacts, ctx);
+  const union = ctx.unionForm === 'members' ? memberUnionSelect(plan, contacts, ctx) : unionSelect(plan, contacts, ctx);
   if (union) return sqlAnd([...base, sql<SqlBool>`${sql.ref(`${ctx.alias}.${ctx.idColumn}`)} in (${union})`, ...narrowed]);
   return sqlAnd([...base, sqlOr(disjuncts(plan, ctx)), ...narrowed]);
 }
@@ -159,7 +61,8 @@ export function compileClause(plan: AccessPlan, contacts: ContactsConfig, ctx: S
  */
 export function unionSelect(plan: AccessPlan, contacts: ContactsConfig, ctx: SqlContext): RawBuilder<unknown> | null {
   if (!ctx.unionOf || plan.administrator) return null;
-  const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias };
+  // Its own memo of compiled smart groups: predicates compiled over the outer alias must not be reused here.
+  const inner: SqlContext = { ...ctx, alias: ctx.unionOf.alias, compiled: new WeakMap() };
   const branches = disjuncts(plan, inner);
   if (branches.length < 2) return null;
   const innerBase = contactScopeFilters(contacts, inner.alias, plan.subject.domainId, plan.seesDeleted);
