@@ -1,4 +1,4 @@
-import { clauseShapeSettingSchema, createRowguard, dialectKindSchema, identifierSchema, type ShapeChoice } from '@rowguard/core';
+import { clauseFormSettingSchema, clauseShapeSettingSchema, createRowguard, dialectKindSchema, identifierSchema, type ShapeChoice } from '@rowguard/core';
 import { expectPositionals, stringOption } from './cli-args.js';
 import { CliError, EXIT } from './cli-errors.js';
 import type { Command } from './command-model.js';
@@ -21,7 +21,7 @@ export const sqlCommand: Command = async (ctx) => {
   const [opArg] = expectPositionals(
     ctx.args,
     1,
-    'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>] [--purpose page|count] [--shape auto|exists|probe|in|array|hashed]',
+    'sql (--as <contact-key> | --user <id> | --anonymous) <operation> [--dialect sqlite|mysql|postgres] [--alias <alias>] [--purpose page|count] [--shape auto|exists|probe|in|array|hashed] [--form auto|or|disjunct-union|member-union]',
   ) as [string];
   const operation = operationArg(opArg);
   const dialectArg = stringOption(ctx.args.values, 'dialect');
@@ -34,10 +34,13 @@ export const sqlCommand: Command = async (ctx) => {
   if (purposeArg !== 'page' && purposeArg !== 'count') throw new CliError('usage', '--purpose must be page or count', EXIT.badInput);
   const shapeParsed = clauseShapeSettingSchema.safeParse(stringOption(ctx.args.values, 'shape') ?? 'auto');
   if (!shapeParsed.success) throw new CliError('usage', '--shape must be auto, exists, probe, in, array or hashed', EXIT.badInput);
+  const formParsed = clauseFormSettingSchema.safeParse(stringOption(ctx.args.values, 'form') ?? 'auto');
+  if (!formParsed.success) throw new CliError('usage', '--form must be auto, or, disjunct-union or member-union', EXIT.badInput);
   return withEngine(ctx, { requireSchema: true }, async (open) => {
     const dialect = dialectParsed?.data ?? open.engine.dialect;
     // Choosing a shape reads the live database's statistics; for another dialect's text, `auto` means `exists`.
     const shape = dialect !== open.engine.dialect && shapeParsed.data === 'auto' ? 'exists' : shapeParsed.data;
+    const form = formParsed.data;
     const engine =
       dialect === open.engine.dialect
         ? open.engine
@@ -45,16 +48,25 @@ export const sqlCommand: Command = async (ctx) => {
     const domain = await openDomain(engine, domainName(ctx), { create: false });
     const who = await subjectRef(engine, domain, subjectChoice(ctx));
     const session = domain.subject(who.input);
-    const expression = await session.clause(operation, { alias, purpose: purposeArg, shape });
-    const { shapes } = await session.explainClause(operation, { alias, purpose: purposeArg, shape });
+    const expression = await session.clause(operation, { alias, purpose: purposeArg, shape, form });
+    const explained = await session.explainClause(operation, { alias, purpose: purposeArg, shape, form });
+    const shapes = explained.shapes;
     throwReported(open);
     const table = engine.config.contacts.table ?? engine.tables.contact;
     const { clause, parameters, query } = compileClauseSql(expression, dialect, table, alias);
     const shown = parameters.map((p, i) => `  ${dialect === 'postgres' ? `$${i + 1}` : `?${i + 1}`} = ${JSON.stringify(p)}`).join('\n');
     return {
       exitCode: 0,
-      json: { domain: domain.name, subject: { key: who.key, contactId: who.contactId, label: who.label }, operation, dialect, purpose: purposeArg, shapes, table, alias, clause, parameters, query },
-      human: `-- permission clause for ${who.label}, ${operation}, ${dialect}, for a ${purposeArg === 'page' ? 'first page' : 'count'}; AND it into: select ... from ${table} as ${alias} where <clause>\n${shapes
+      json: {
+        domain: domain.name,
+        subject: { key: who.key, contactId: who.contactId, label: who.label },
+        operation,
+        dialect,
+        purpose: purposeArg,
+        form: explained.form,
+        shapes,
+        table, alias, clause, parameters, query },
+      human: `-- permission clause for ${who.label}, ${operation}, ${dialect}, for a ${purposeArg === 'page' ? 'first page' : 'count'}; AND it into: select ... from ${table} as ${alias} where <clause>\n${explained.form ? `-- form: ${explained.form.form} (${explained.form.why})\n` : ''}${shapes
         .map((s) => `-- ${shapeSubject(s)}: ${s.shape} (${s.why})\n`)
         .join('')}${clause}\n${parameters.length > 0 ? `-- parameters:\n${shown}\n` : '-- no parameters\n'}`,
     };

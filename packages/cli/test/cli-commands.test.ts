@@ -165,6 +165,20 @@ describe('the other commands and their exit codes (sqlite)', () => {
     expect(bad.stderr + bad.stdout).toContain('auto, exists, probe, in, array or hashed');
   });
 
+  it.concurrent('sql prints the form of the whole clause, takes --form and refuses an unknown form', async () => {
+    const human = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'view', '--purpose', 'count');
+    expect(human.stdout).toMatch(/^-- form: or \(the tiers as one predicate on each row\)$/m);
+    // The manager's view is one term (the country, less the wall): a forced union has nothing to unite, and says so.
+    const forced = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'view', '--purpose', 'count', '--form', 'member-union', '--json');
+    expect(forced.code).toBe(0);
+    const json = forced.json() as { form: { form: string; why: string }; clause: string };
+    expect(json.form).toEqual({ form: 'or', why: "'member-union' was forced, but the clause has fewer than two terms to unite: the tiers as one predicate" });
+    expect(json.clause).not.toMatch(/ union /);
+    const bad = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'view', '--form', 'sideways');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr + bad.stdout).toContain('auto, or, disjunct-union or member-union');
+  });
+
   it.concurrent.each([
     ['an unknown command', ['frobnicate'], 2, 'usage'],
     ['an unknown operation', ['check', '--domain', 'country-sales', '--as', 'mgr-vn', 'fly', 'mgr-fr'], 2, 'unknown_operation'],

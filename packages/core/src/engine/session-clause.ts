@@ -21,7 +21,7 @@ import type { EngineInternals } from './engine-internals.js';
 import type { SqlContext } from '../sql/membership-sql.js';
 import { operationSchema, type Operation } from '../model/operation-model.js';
 import { compileClause, unionSelect } from '../sql/permission-clause.js';
-import { memberUnionTerms } from '../sql/member-union.js';
+import { memberUnionSelect, memberUnionTerms } from '../sql/member-union.js';
 import type { PolicySnapshot } from '../model/policy-model.js';
 import type { SessionPlans } from './session-plans.js';
 
@@ -309,7 +309,13 @@ async function chooseForm(
   setting: ClauseShapeSetting,
   forced: ClauseFormSetting,
 ): Promise<{ form: ClauseForm; why: string }> {
-  if (forced !== 'auto') return { form: forced, why: `forced by the clause form setting '${forced}'` };
+  if (forced !== 'auto') {
+    if (forced === 'or') return { form: forced, why: `forced by the clause form setting '${forced}'` };
+    const ctx = contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } });
+    const select = forced === 'member-union' ? memberUnionSelect(plan, engine.store.contacts, ctx) : unionSelect(plan, engine.store.contacts, ctx);
+    if (select) return { form: forced, why: `forced by the clause form setting '${forced}'` };
+    return { form: 'or', why: `'${forced}' was forced, but the clause has fewer than two ${forced === 'member-union' ? 'terms' : 'disjuncts'} to unite: the tiers as one predicate` };
+  }
   if (purpose !== 'count' || setting !== 'auto' || plan.administrator) return { form: 'or', why: 'the tiers as one predicate on each row' };
   const ctx = contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } });
   if (engine.dialect === 'postgres') {
