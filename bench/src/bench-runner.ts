@@ -78,6 +78,8 @@ export interface ScenarioResult {
   readonly materialiseMs: number | null;
   /** The shapes the engine chose (its `explainClause`), for a first page and for a count. */
   readonly engineShapes: { readonly page: readonly EngineShapeChoice[]; readonly count: readonly EngineShapeChoice[] };
+  /** The form of the whole clause the engine chose (its `explainClause`), for a first page and for a count. */
+  readonly engineForms?: { readonly page: string; readonly count: string };
   readonly shapes: readonly ShapeResult[];
 }
 
@@ -237,10 +239,12 @@ async function runScenario(bench: BenchDatabase, domain: Domain, t: TableNames, 
     };
   };
   const engineSqlRun = prebuilt(pageClause, countClause);
-  const engineShapes = {
-    page: (await session.explainClause('view', { alias: 'c', purpose: 'page' })).shapes.map(choiceOf),
-    count: (await session.explainClause('view', { alias: 'c', purpose: 'count' })).shapes.map(choiceOf),
+  const explained = {
+    page: await session.explainClause('view', { alias: 'c', purpose: 'page' }),
+    count: await session.explainClause('view', { alias: 'c', purpose: 'count' }),
   };
+  const engineShapes = { page: explained.page.shapes.map(choiceOf), count: explained.count.shapes.map(choiceOf) };
+  const engineForms = { page: explained.page.form?.form ?? 'or', count: explained.count.form?.form ?? 'or' };
 
   // The engine's answer is the reference every shape is compared with: its auto shape, or when that fails (a
   // statement timeout) the same clause with every membership test as `exists`. If both fail, the scenario is
@@ -419,6 +423,7 @@ async function runScenario(bench: BenchDatabase, domain: Domain, t: TableNames, 
     sizeProbe,
     materialiseMs,
     engineShapes,
+    engineForms,
     shapes: results,
   };
 }

@@ -214,8 +214,17 @@ export function reportRun(run: DialectRun, markdown = false): string {
     ];
   });
   const choice = (list: readonly { shape: string; grant: string }[]): string => (list.length === 0 ? '-' : list.map((c) => `${c.shape} (${c.grant})`).join(', '));
-  out.push('\nShapes the engine chose (explainClause): first page | count');
-  out.push(run.scenarios.map((s) => `  ${s.key.padEnd(6)} ${choice(s.engineShapes?.page ?? [])} | ${choice(s.engineShapes?.count ?? [])}`).join('\n'));
+  out.push('\nShapes the engine chose (explainClause; [form] when the clause is a union): first page | count');
+  // The form of the whole clause, when it is not the one predicate (`or`).
+  const form = (f: string | undefined): string => (f && f !== 'or' ? `[${f}] ` : '');
+  out.push(
+    run.scenarios
+      .map(
+        (s) =>
+          `  ${s.key.padEnd(6)} ${form(s.engineForms?.page)}${choice(s.engineShapes?.page ?? [])} | ${form(s.engineForms?.count)}${choice(s.engineShapes?.count ?? [])}`,
+      )
+      .join('\n'),
+  );
   out.push('\nBest clause-only shape measured (engine SQL, naive IN, EXISTS, probes, prefetched ids), median ms');
   out.push(table(['subject', 'first page', 'vs unfiltered', 'naive IN / it', 'vs RLS', 'count', 'vs best baseline'], clauseRows));
 
