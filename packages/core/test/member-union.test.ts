@@ -105,16 +105,17 @@ describe.each(dialects)('the member-driven union form, on %s', (dialect) => {
     }
   });
 
-  it('is what a MariaDB/MySQL count chooses when a member set holds 3% of the contacts or more; explainClause says why', async () => {
+  it('is what a MariaDB/MySQL or PostgreSQL count chooses when a member set holds 3% of the contacts or more; explainClause says why', async () => {
     const session = w.domain.subject({ contactId: viewer });
     const count = await session.explainClause('view', { alias: 'c', purpose: 'count' });
     const page = await session.explainClause('view', { alias: 'c', purpose: 'page' });
     expect(page.form?.form).toBe('or');
-    if (dialect === 'mysql') {
+    if (dialect === 'sqlite') {
+      expect(count.form).toEqual({ form: 'or', why: 'SQLite tests the tiers as one predicate on each row' });
+    } else {
+      // PostgreSQL would take the disjunct union first for a visible set under 10% of the contacts; this is more.
       expect(count.form?.form).toBe('member-union');
       expect(count.form?.why).toMatch(/member set of 3% of the contacts or more among 3 terms/);
-    } else {
-      expect(count.form?.form).not.toBe('member-union');
     }
     // Forcing `or` keeps the one-predicate clause.
     const or = await session.explainClause('view', { alias: 'c', purpose: 'count', form: 'or' });

@@ -295,9 +295,9 @@ export async function shapedClause(plans: SessionPlans, operation: Operation, op
  * - PostgreSQL counts of a small visible set (under UNION_SHARE of the contacts, counted with a bound):
  *   `disjunct-union`, each top-level disjunct driven from its own index. A large set counts faster with the OR
  *   tested on one scan than with the union joined back to the contacts;
- * - MariaDB/MySQL counts with a large member set (3% of the contacts or more) among two or more terms:
- *   `member-union`. Tested under the OR, each such set costs a subquery per contact row; read from the
- *   membership index once, it costs a pass over its own rows;
+ * - MariaDB/MySQL and PostgreSQL counts (not chosen above) with a large member set (3% of the contacts or more)
+ *   among two or more terms: `member-union`. Tested under the OR, each such set costs a subquery per contact row;
+ *   read from the membership index once, it costs a pass over its own rows;
  * - `or` otherwise.
  */
 async function chooseForm(
@@ -317,6 +317,7 @@ async function chooseForm(
     return { form: 'or', why: `'${forced}' was forced, but the clause has fewer than two ${forced === 'member-union' ? 'terms' : 'disjuncts'} to unite: the tiers as one predicate` };
   }
   if (purpose !== 'count' || setting !== 'auto' || plan.administrator) return { form: 'or', why: 'the tiers as one predicate on each row' };
+  if (engine.dialect === 'sqlite') return { form: 'or', why: 'SQLite tests the tiers as one predicate on each row' };
   const ctx = contextFor(engine, plan, snapshot, alias, { unionOf: unionAlias(engine, alias), counter: { n: 0 } });
   if (engine.dialect === 'postgres') {
     const select = unionSelect(plan, engine.store.contacts, ctx);
@@ -326,18 +327,17 @@ async function chooseForm(
         return { form: 'disjunct-union', why: `a count of fewer than ${UNION_SHARE * 100}% of the contacts: the union of the top-level disjuncts, each driven from its own index` };
       }
     }
-  } else if (engine.dialect === 'mysql') {
-    const terms = memberUnionTerms(plan, ctx);
-    if (terms.length >= 2) {
-      for (const term of terms) {
-        if (!term.members) continue;
-        const size = await engine.grantSizes.grant(plan.subject.domainId, term.members.groups, term.members.materialised);
-        if (!size.small) {
-          return {
-            form: 'member-union',
-            why: `a count with a member set of ${SMALL_GRANT_SHARE * 100}% of the contacts or more among ${terms.length} terms: each member set read once from the membership index, not probed per contact row`,
-          };
-        }
+  }
+  const terms = memberUnionTerms(plan, ctx);
+  if (terms.length >= 2) {
+    for (const term of terms) {
+      if (!term.members) continue;
+      const size = await engine.grantSizes.grant(plan.subject.domainId, term.members.groups, term.members.materialised);
+      if (!size.small) {
+        return {
+          form: 'member-union',
+          why: `a count with a member set of ${SMALL_GRANT_SHARE * 100}% of the contacts or more among ${terms.length} terms: each member set read once from the membership index, not probed per contact row`,
+        };
       }
     }
   }
