@@ -25,6 +25,7 @@ describe.each(dialects)('the member-driven union form, on %s', (dialect) => {
       const small = await admin.createGroup({ name: 'small', kind: 'static' });
       const blocked = await admin.createGroup({ name: 'do-not-contact', kind: 'static' });
       const vip = await admin.createGroup({ name: 'vip', kind: 'static' });
+      const tiny = await admin.createGroup({ name: 'tiny-deny', kind: 'static' });
       const sameState = await admin.createGroup({ name: 'my-state', kind: 'smart', criteria: { field: 'state', op: '=', value: { $subject: 'state' } } });
       viewer = await admin.createContact({ contactType: 'Individual', sortName: 'viewer', attributes: { state: 'S1', country: 'FR' } });
       editor = await admin.createContact({ contactType: 'Individual', sortName: 'editor', attributes: { state: 'S2', country: 'FR' } });
@@ -42,12 +43,15 @@ describe.each(dialects)('the member-driven union form, on %s', (dialect) => {
         if (i % 4 === 0) await admin.setMembership({ groupId: blocked, contactId: id, status: 'Added' });
         if (i % 8 === 0) await admin.setMembership({ groupId: vip, contactId: id, status: 'Added' });
         if (i === 1) await admin.setMembership({ groupId: sameState, contactId: id, status: 'Added' });
+        if (i === 10 || i === 15) await admin.setMembership({ groupId: tiny, contactId: id, status: 'Added' });
         if (i === 5) await admin.setMembership({ groupId: sameState, contactId: id, status: 'Removed' });
       }
       const owner = { type: 'contact', id: viewer } as const;
       // Priority 5: the VIP group, above the deny. Priority 0: the deny, the big and small groups, my state.
       await admin.createEntry({ effect: 'allow', operation: 'view', owner, object: { type: 'group-members', groupId: vip }, priority: 5 });
       await admin.createEntry({ effect: 'deny', operation: 'view', owner, object: { type: 'group-members', groupId: blocked } });
+      // Priority 3: a deny of two contacts (under 3%: bound as a list for a MariaDB count), over both terms below.
+      await admin.createEntry({ effect: 'deny', operation: 'view', owner, object: { type: 'group-members', groupId: tiny }, priority: 3 });
       for (const groupId of [big, small, sameState]) await admin.createEntry({ effect: 'allow', operation: 'view', owner, object: { type: 'group-members', groupId } });
       // The editor's edit (a deny of edit denies view too): the VIP group above a tokenized deny (contacts outside my country, which needs the contact row), and
       // the big group below it.
@@ -88,6 +92,22 @@ describe.each(dialects)('the member-driven union form, on %s', (dialect) => {
       expect(sql).toContain(`) as ${q(dialect, 'rg_u_d')}`);
       expect(await rows(session, 'view', { purpose, form: 'member-union' })).toEqual(expected);
     }
+  });
+
+  it('a deny repeated in several terms binds its id list once (the other terms test exists), same rows', async () => {
+    const session = w.domain.subject({ contactId: viewer });
+    const explained = await session.explainClause('view', { alias: 'c', purpose: 'count', form: 'member-union' });
+    const expected = await visible(session, 'view', all);
+    expect(await rows(session, 'view', { purpose: 'count', form: 'member-union' })).toEqual(expected);
+    if (dialect !== 'mysql') return;
+    // The two-contact deny is bound as a list (`ids`) for a MariaDB count; it sits above two terms.
+    expect(explained.shapes).toEqual(expect.arrayContaining([expect.objectContaining({ shape: 'ids', grant: 'small' })]));
+    const boundLists = (text: string) => text.match(/`(contact_id|id)` in \(\?, \?\)/g)?.length ?? 0;
+    expect(boundLists(explained.sql)).toBe(1);
+    // The row term tests it with exists instead.
+    expect(explained.sql).toMatch(/from `rg_contact` as `rg_u` where .*not \(exists \(select 1 from `rg_group_contact`/);
+    const orForm = await session.explainClause('view', { alias: 'c', purpose: 'count', form: 'or' });
+    expect(boundLists(orForm.sql)).toBe(1);
   });
 
   it('a deny that reads the contact row keeps the member set on the contact table; same rows as every other form', async () => {

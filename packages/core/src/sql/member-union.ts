@@ -131,10 +131,22 @@ export function memberUnionSelect(plan: AccessPlan, contacts: ContactsConfig, ct
   const rowAlias = unionOf.alias;
   const memberAlias = `${rowAlias}_m`;
   const outAlias = `${rowAlias}_d`;
+  // A deny is repeated in every term below it: each list of ids read when the clause was built is bound in the
+  // first term that tests it and the others test `exists`, so the union binds no more ids than the shapes chose.
+  const bound = new Set<string>();
+  const source = ctx.prefetched;
+  const prefetched = source && {
+    get: (key: string): readonly number[] | undefined => {
+      if (bound.has(key)) return undefined;
+      bound.add(key);
+      return source.get(key);
+    },
+  };
+  const shared = prefetched ? { prefetched } : {};
   // Its own memo of compiled smart groups: predicates compiled over the outer alias must not be reused here.
-  const rowCtx: SqlContext = { ...ctx, alias: rowAlias, compiled: new WeakMap() };
+  const rowCtx: SqlContext = { ...ctx, ...shared, alias: rowAlias, compiled: new WeakMap() };
   // On a membership row the contact id is its `contact_id` (no smart group is compiled there: see testsIdOnly).
-  const memberCtx: SqlContext = { ...ctx, alias: memberAlias, idColumn: 'contact_id', compiled: new WeakMap() };
+  const memberCtx: SqlContext = { ...ctx, ...shared, alias: memberAlias, idColumn: 'contact_id', compiled: new WeakMap() };
   const branches = terms.map((term) => {
     const members = term.members;
     if (members && term.denies.every((d) => d.every((o) => testsIdOnly(o, ctx)))) {

@@ -44,8 +44,11 @@ export interface SqlContext {
    * `member-union.ts`; used for MariaDB/MySQL counts of large member sets).
    */
   readonly unionForm?: 'disjuncts' | 'members';
-  /** For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. */
-  readonly prefetched?: ReadonlyMap<string, readonly number[]>;
+  /**
+   * For the `ids` shape: the members read when the clause was built, by the same keys as `shapes`. A key without
+   * a list here falls back to `exists`.
+   */
+  readonly prefetched?: Pick<ReadonlyMap<string, readonly number[]>, 'get'>;
   /**
    * Smart-group predicates already compiled for this clause, by the subject values they were compiled for and
    * the group id: a group named by many entries (or many times inside other groups) compiles once.
