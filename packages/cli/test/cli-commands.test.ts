@@ -167,7 +167,7 @@ describe('the other commands and their exit codes (sqlite)', () => {
 
   it.concurrent('sql prints the form of the whole clause, takes --form and refuses an unknown form', async () => {
     const human = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'view', '--purpose', 'count');
-    expect(human.stdout).toMatch(/^-- form: or \(the tiers as one predicate on each row\)$/m);
+    expect(human.stdout).toMatch(/^-- form: or \(SQLite tests the tiers as one predicate on each row\)$/m);
     // The manager's view is one term (the country, less the wall): a forced union has nothing to unite, and says so.
     const forced = await run('sql', '--domain', 'country-sales', '--as', 'mgr-de', 'view', '--purpose', 'count', '--form', 'member-union', '--json');
     expect(forced.code).toBe(0);
