@@ -11,7 +11,7 @@ import { assertSettled } from './support/settled-assert.js';
 // operation and every contact, the subject is allowed by the reverse lookup's holders exactly when `check`
 // allows it. Runs to a time budget per dialect (ROWGUARD_DIFF_BUDGET_MS, default 40 s) and prints its coverage.
 const dialects = await testDialects();
-const BUDGET_MS = Number(process.env.ROWGUARD_DIFF_BUDGET_MS ?? 40_000);
+const BUDGET_MS = Number(process.env.ROWGUARD_DIFF_BUDGET_MS ?? 25_000);
 const seedEnv = process.env.ROWGUARD_FC_SEED;
 const SEED = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv ?? 20261126);
 const clock = () => new Date('2026-06-15T08:00:00Z');

@@ -10,18 +10,22 @@ export const MIGRATION_LEASE_SECONDS = 10;
 export const MIGRATION_LEASE_WAIT_MS = 30 * 60 * 1_000;
 
 /**
- * Whether a MariaDB/MySQL error (or one it caused) is a Galera certification conflict or a deadlock, which
- * running the statement again resolves.
+ * Whether a MariaDB/MySQL error (or one it caused) is a Galera certification conflict or a deadlock, or a commit
+ * the Galera provider refused while the cluster changes membership (`ER_ERROR_DURING_COMMIT`, 1180, naming the
+ * provider or replication: seen just after a node rejoins). Nothing was committed, and running the step again
+ * resolves it.
  *
  * @example
  * ```ts
  * isMigrationConflict(Object.assign(new Error('Deadlock found'), { errno: 1213 })); // true
+ * isMigrationConflict(Object.assign(new Error('Got error 28 during COMMIT'), { errno: 1180 })); // false: a disk error
  * ```
  */
 export function isMigrationConflict(error: unknown): boolean {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const { errno, code } = e as { errno?: unknown; code?: unknown };
+    const { errno, code, message } = e as { errno?: unknown; code?: unknown; message?: unknown };
     if (errno === 1213 || code === 'ER_LOCK_DEADLOCK') return true;
+    if (errno === 1180 && typeof message === 'string' && /provider|replication|wsrep/i.test(message)) return true;
   }
   return false;
 }
